@@ -1,0 +1,103 @@
+// Templates and sequence state per stream (exporter address, port, version, domain), with
+// explicit time: templates expire `lifetime_ms` after they were last sent, and the number of
+// streams and templates is bounded (least recently used stream evicted first, counted).
+// Replaced, withdrawn or evicted templates stay alive until release_retired(), so record views
+// made before the change remain valid for the rest of the message.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "ipfix/proto/decode_counters.hpp"
+#include "ipfix/proto/stream_key.hpp"
+#include "ipfix/proto/template_def.hpp"
+
+namespace ipfix::proto {
+
+struct template_cache_config {
+    uint64_t lifetime_ms = 30 * 60 * 1000;  // RFC 7011 §8.4 leaves it to the collector
+    size_t max_streams = 16384;
+    size_t max_templates = 262144;
+};
+
+// Per-stream export sequence tracking. IPFIX counts data records, v9 export packets, v5 flows.
+struct sequence_state {
+    bool valid = false;   // `next` holds an expectation
+    uint32_t next = 0;
+    uint64_t gaps = 0;
+    uint64_t lost = 0;
+    uint64_t reordered = 0;
+};
+
+struct template_slot {
+    std::shared_ptr<const template_def> def;
+    uint64_t last_seen_ms = 0;
+};
+
+struct stream_state {
+    stream_key key;
+    std::unordered_map<uint16_t, template_slot> templates;
+    sequence_state sequence;
+    uint64_t last_seen_ms = 0;
+    uint64_t messages = 0;
+    std::list<stream_key>::iterator lru;
+};
+
+enum class learn_result : uint8_t { learned, refreshed, redefined };
+
+class template_cache {
+public:
+    explicit template_cache(template_cache_config config = {});
+
+    // The stream's state, created if new; marks it most recently used, evicting the least
+    // recently used stream when over the bound.
+    stream_state& stream(const stream_key& key, uint64_t now_ms, decode_counters& counters);
+
+    // The live template, or nullptr when unknown or expired (an expired one is removed).
+    const template_def* find(stream_state& s, uint16_t id, uint64_t now_ms, decode_counters& counters);
+
+    // Refreshes the template when `wire` is byte-identical to what is stored under `id`
+    // (no allocation on this, the common path); returns it, else nullptr.
+    const template_def* refresh(stream_state& s, uint16_t id, std::span<const uint8_t> wire,
+                                uint64_t now_ms, decode_counters& counters);
+
+    // Stores a new or changed definition; evicts when over the template bound.
+    learn_result learn(stream_state& s, std::shared_ptr<const template_def> def, uint64_t now_ms,
+                       decode_counters& counters);
+
+    bool withdraw(stream_state& s, uint16_t id, decode_counters& counters);
+    // IPFIX "withdraw all" (RFC 7011 §8.1): all data templates, or all options templates.
+    size_t withdraw_all(stream_state& s, bool options, decode_counters& counters);
+
+    // Removes every template not sent for `lifetime_ms`; returns how many.
+    size_t expire(uint64_t now_ms, decode_counters& counters);
+
+    // Frees the definitions replaced since the last call; record views into them die here.
+    void release_retired() { retired_.clear(); }
+
+    size_t stream_count() const { return streams_.size(); }
+    size_t template_count() const { return template_count_; }
+    const template_cache_config& config() const { return config_; }
+
+    template <class F>
+    void for_each_stream(F&& f) const {
+        for (const auto& [key, state] : streams_) f(state);
+    }
+
+private:
+    void evict_stream(decode_counters& counters);
+    void evict_template(const stream_state& keep_stream, uint16_t keep_id, decode_counters& counters);
+    void retire(template_slot& slot);
+
+    template_cache_config config_;
+    std::unordered_map<stream_key, stream_state, stream_key_hash> streams_;
+    std::list<stream_key> lru_;  // front = most recent
+    size_t template_count_ = 0;
+    std::vector<std::shared_ptr<const template_def>> retired_;
+};
+
+}  // namespace ipfix::proto

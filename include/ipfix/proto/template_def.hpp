@@ -1,0 +1,79 @@
+// A learnt (options) template: its field specifiers, the offsets of its fields when all are
+// fixed-length, and where the fields that enrichment reads sit. Immutable once built.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ipfix/proto/field.hpp"
+
+namespace ipfix::proto {
+
+// The fields the enricher and tools read by meaning, whatever the template's order.
+enum class known_field : uint8_t {
+    source_ipv4,
+    destination_ipv4,
+    source_ipv6,
+    destination_ipv6,
+    next_hop_ipv4,
+    next_hop_ipv6,
+    bgp_next_hop_ipv4,
+    bgp_next_hop_ipv6,
+    source_as,
+    destination_as,
+    ingress_interface,
+    egress_interface,
+    octets,          // octetDeltaCount, else octetTotalCount
+    packets,         // packetDeltaCount, else packetTotalCount
+    protocol,
+    source_port,
+    destination_port,
+    flow_start_sys_up_time,
+    flow_end_sys_up_time,
+    flow_start_seconds,
+    flow_end_seconds,
+    flow_start_milliseconds,
+    flow_end_milliseconds,
+    count_
+};
+inline constexpr size_t known_field_count = static_cast<size_t>(known_field::count_);
+
+// Where one field's value lies inside a record (after any variable-length prefix).
+struct field_loc {
+    uint16_t offset = 0;
+    uint16_t length = 0;
+};
+
+enum class protocol_version : uint8_t { netflow_v5 = 5, netflow_v9 = 9, ipfix = 10 };
+
+struct template_def {
+    uint16_t id = 0;
+    protocol_version version = protocol_version::ipfix;
+    bool options = false;
+    uint16_t scope_count = 0;
+    std::vector<field_spec> fields;
+    // Fixed-length templates: the location of each field. Empty when any field is variable.
+    std::vector<field_loc> fixed_locs;
+    // Record length when fixed; the minimum length (varlen fields empty) otherwise.
+    uint32_t min_record_length = 0;
+    bool variable = false;
+    // Index into `fields` of each known field, or -1.
+    std::array<int16_t, known_field_count> known{};
+    // The template record exactly as it came on the wire (id, count, [scope count], specifiers),
+    // to tell a refresh from a redefinition and to re-send it unchanged.
+    std::vector<uint8_t> wire;
+
+    int index_of(known_field f) const { return known[static_cast<size_t>(f)]; }
+    bool has(known_field f) const { return index_of(f) >= 0; }
+};
+
+// Builds the derived parts (locations, known fields, lengths) from `fields`. Returns false when
+// the fields cannot form records (a fixed record longer than 65535 bytes).
+bool finalize_template(template_def& t);
+
+// The fixed template NetFlow v5 records are presented with, so v5 flows read like any other.
+const template_def& netflow_v5_template();
+
+}  // namespace ipfix::proto

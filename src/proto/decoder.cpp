@@ -1,0 +1,439 @@
+#include "ipfix/proto/decoder.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "ipfix/proto/byte_order.hpp"
+
+namespace ipfix::proto {
+namespace {
+
+constexpr size_t v5_header_size = 24;
+constexpr size_t v5_record_size = 48;
+constexpr size_t v9_header_size = 20;
+constexpr size_t ipfix_header_size = 16;
+constexpr uint16_t ipfix_template_set = 2;
+constexpr uint16_t ipfix_options_template_set = 3;
+constexpr uint16_t v9_template_set_id = 0;
+constexpr uint16_t v9_options_template_set_id = 1;
+constexpr uint16_t min_data_set_id = 256;
+constexpr uint16_t enterprise_bit = 0x8000;
+
+// A message this far behind the expected sequence number is an exporter restart, not a
+// reordering: start counting afresh.
+constexpr int64_t sequence_restart_distance = 1 << 20;
+
+bool all_zero(std::span<const uint8_t> b) {
+    return std::all_of(b.begin(), b.end(), [](uint8_t c) { return c == 0; });
+}
+
+}  // namespace
+
+void decoded_message::clear() {
+    header = {};
+    stream = {};
+    records.clear();
+    template_events.clear();
+    malformed = 0;
+    unknown_data_sets = 0;
+    loc_storage.clear();
+}
+
+decoder::decoder(decoder_config config) : cache_(config.templates) {}
+
+void decoder::count(malformed m, decoded_message& out) {
+    ++counters_[m];
+    ++out.malformed;
+}
+
+bool decoder::decode(const exporter_endpoint& from, std::span<const uint8_t> message, uint64_t now_ms,
+                     decoded_message& out) {
+    out.clear();
+    cache_.release_retired();
+    ++counters_.messages;
+    out.stream.exporter = from;
+    // Every field of a variable-length record takes at least one byte, so this bound keeps the
+    // locations from moving while views point into them.
+    if (out.loc_storage.capacity() < message.size()) out.loc_storage.reserve(std::max<size_t>(message.size(), 2048));
+
+    if (message.size() < 2) {
+        count(malformed::truncated_header, out);
+        return false;
+    }
+    bool ok = false;
+    switch (load_be16(message.data())) {
+        case 5: ok = decode_v5(message, now_ms, out); break;
+        case 9: ok = decode_v9(message, now_ms, out); break;
+        case 10: ok = decode_ipfix(message, now_ms, out); break;
+        default: count(malformed::unsupported_version, out); return false;
+    }
+    if (ok && out.malformed == 0) ++counters_.messages_ok;
+    return ok;
+}
+
+bool decoder::decode_v5(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out) {
+    if (msg.size() < v5_header_size) {
+        count(malformed::truncated_header, out);
+        return false;
+    }
+    const uint8_t* p = msg.data();
+    message_header& h = out.header;
+    h.version = protocol_version::netflow_v5;
+    h.count = load_be16(p + 2);
+    h.sys_uptime_ms = load_be32(p + 4);
+    h.export_time = load_be32(p + 8);
+    h.export_nsecs = load_be32(p + 12);
+    h.sequence = load_be32(p + 16);
+    h.domain = load_be16(p + 20);  // engine type, engine id
+    h.sampling = load_be16(p + 22);
+    h.length = static_cast<uint16_t>(std::min<size_t>(msg.size(), 0xFFFF));
+    out.stream.domain = h.domain;
+    out.stream.version = protocol_version::netflow_v5;
+
+    const size_t available = (msg.size() - v5_header_size) / v5_record_size;
+    const size_t n = std::min<size_t>(h.count, available);
+    if (h.count > available) count(malformed::v5_truncated, out);
+    counters_.padding_bytes += msg.size() - v5_header_size - n * v5_record_size;
+
+    stream_state& s = cache_.stream(out.stream, now_ms, counters_);
+    const template_def& t = netflow_v5_template();
+    for (size_t i = 0; i < n; ++i) {
+        out.records.push_back({&t, p + v5_header_size + i * v5_record_size, v5_record_size, t.fixed_locs.data()});
+    }
+    counters_.records += n;
+    track_sequence(s, h.sequence, static_cast<uint32_t>(n), true);
+    return true;
+}
+
+bool decoder::decode_v9(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out) {
+    if (msg.size() < v9_header_size) {
+        count(malformed::truncated_header, out);
+        return false;
+    }
+    const uint8_t* p = msg.data();
+    message_header& h = out.header;
+    h.version = protocol_version::netflow_v9;
+    h.count = load_be16(p + 2);
+    h.sys_uptime_ms = load_be32(p + 4);
+    h.export_time = load_be32(p + 8);
+    h.sequence = load_be32(p + 12);
+    h.domain = load_be32(p + 16);
+    h.length = static_cast<uint16_t>(std::min<size_t>(msg.size(), 0xFFFF));
+    out.stream.domain = h.domain;
+    out.stream.version = protocol_version::netflow_v9;
+    stream_state& s = cache_.stream(out.stream, now_ms, counters_);
+
+    // The header count is wrong in several exporters' messages: walk flowsets by length.
+    size_t pos = v9_header_size;
+    while (pos < msg.size()) {
+        const std::span<const uint8_t> rest = msg.subspan(pos);
+        const uint16_t set_len = rest.size() >= 4 ? load_be16(rest.data() + 2) : 0;
+        if (rest.size() < 4 || set_len < 4) {
+            if (all_zero(rest)) counters_.padding_bytes += rest.size();
+            else count(malformed::set_too_short, out);
+            break;
+        }
+        if (set_len > rest.size()) {
+            count(malformed::set_past_message, out);
+            break;
+        }
+        const uint16_t set_id = load_be16(rest.data());
+        const std::span<const uint8_t> body = rest.subspan(4, set_len - 4u);
+        if (set_id == v9_template_set_id) template_set(s, body, false, now_ms, out);
+        else if (set_id == v9_options_template_set_id) v9_options_template_set(s, body, now_ms, out);
+        else if (set_id < min_data_set_id) count(malformed::data_set_id_reserved, out);
+        else data_set(s, set_id, body, now_ms, out);
+        pos += set_len;
+    }
+    track_sequence(s, h.sequence, 1, true);
+    return true;
+}
+
+bool decoder::decode_ipfix(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out) {
+    if (msg.size() < ipfix_header_size) {
+        count(malformed::truncated_header, out);
+        return false;
+    }
+    const uint8_t* p = msg.data();
+    message_header& h = out.header;
+    h.version = protocol_version::ipfix;
+    h.length = load_be16(p + 2);
+    h.export_time = load_be32(p + 4);
+    h.sequence = load_be32(p + 8);
+    h.domain = load_be32(p + 12);
+    out.stream.domain = h.domain;
+    out.stream.version = protocol_version::ipfix;
+
+    size_t end = msg.size();
+    if (h.length != msg.size()) {
+        count(malformed::length_mismatch, out);
+        if (h.length >= ipfix_header_size) end = std::min<size_t>(h.length, msg.size());
+    }
+    stream_state& s = cache_.stream(out.stream, now_ms, counters_);
+
+    uint32_t data_records = 0;
+    size_t pos = ipfix_header_size;
+    while (pos < end) {
+        const std::span<const uint8_t> rest = msg.subspan(pos, end - pos);
+        const uint16_t set_len = rest.size() >= 4 ? load_be16(rest.data() + 2) : 0;
+        if (rest.size() < 4 || set_len < 4) {
+            count(malformed::set_too_short, out);
+            break;
+        }
+        if (set_len > rest.size()) {
+            count(malformed::set_past_message, out);
+            break;
+        }
+        const uint16_t set_id = load_be16(rest.data());
+        const std::span<const uint8_t> body = rest.subspan(4, set_len - 4u);
+        if (set_id == ipfix_template_set) template_set(s, body, false, now_ms, out);
+        else if (set_id == ipfix_options_template_set) template_set(s, body, true, now_ms, out);
+        else if (set_id < min_data_set_id) count(malformed::data_set_id_reserved, out);
+        else data_records += data_set(s, set_id, body, now_ms, out);
+        pos += set_len;
+    }
+    // Records in sets we could not decode were counted by the exporter too: resynchronise.
+    track_sequence(s, h.sequence, data_records, out.unknown_data_sets == 0);
+    return true;
+}
+
+void decoder::template_set(stream_state& s, std::span<const uint8_t> set, bool options, uint64_t now_ms,
+                           decoded_message& out) {
+    const bool ipfix = out.header.version == protocol_version::ipfix;
+    size_t p = 0;
+    while (set.size() - p >= 4) {
+        const uint8_t* rec = set.data() + p;
+        const uint16_t id = load_be16(rec);
+        const uint16_t field_count = load_be16(rec + 2);
+        if (field_count == 0) {
+            if (!ipfix) {
+                // v9 has no withdrawals: zeros here are padding, anything else is broken.
+                if (all_zero(set.subspan(p))) counters_.padding_bytes += set.size() - p;
+                else count(malformed::template_zero_fields, out);
+                return;
+            }
+            const uint16_t all_id = options ? ipfix_options_template_set : ipfix_template_set;
+            if (id == all_id) {
+                cache_.withdraw_all(s, options, counters_);
+                out.template_events.push_back({template_event_kind::withdrawn, id, options, nullptr});
+            } else if (id < min_data_set_id) {
+                count(malformed::withdrawal_invalid, out);
+            } else if (cache_.withdraw(s, id, counters_)) {
+                out.template_events.push_back({template_event_kind::withdrawn, id, options, nullptr});
+            }
+            p += 4;
+            continue;
+        }
+        size_t q = p + 4;
+        uint16_t scope_count = 0;
+        if (options) {
+            if (set.size() - p < 6) {
+                count(malformed::template_truncated, out);
+                return;
+            }
+            scope_count = load_be16(rec + 4);
+            q += 2;
+        }
+        // Walk the specifiers once to find the record's end before building anything.
+        bool zero_length = false;
+        for (uint16_t i = 0; i < field_count; ++i) {
+            if (set.size() - q < 4) {
+                count(malformed::template_truncated, out);
+                return;
+            }
+            const uint16_t raw_id = load_be16(set.data() + q);
+            if (load_be16(set.data() + q + 2) == 0) zero_length = true;
+            q += 4;
+            if (ipfix && (raw_id & enterprise_bit)) {
+                if (set.size() - q < 4) {
+                    count(malformed::template_truncated, out);
+                    return;
+                }
+                q += 4;
+            }
+        }
+        const std::span<const uint8_t> wire = set.subspan(p, q - p);
+        p = q;
+        if (id < min_data_set_id) {
+            count(malformed::template_id_reserved, out);
+            continue;
+        }
+        if (options && (scope_count == 0 || scope_count > field_count)) {
+            count(malformed::options_scope_invalid, out);
+            continue;
+        }
+        if (zero_length) {
+            count(malformed::field_length_zero, out);
+            continue;
+        }
+        if (const template_def* known = cache_.refresh(s, id, wire, now_ms, counters_)) {
+            out.template_events.push_back({template_event_kind::refreshed, id, options, known});
+            continue;
+        }
+        template_def t;
+        t.id = id;
+        t.options = options;
+        t.scope_count = scope_count;
+        t.fields.reserve(field_count);
+        size_t r = options ? 6 : 4;
+        for (uint16_t i = 0; i < field_count; ++i) {
+            field_spec f;
+            const uint16_t raw_id = load_be16(wire.data() + r);
+            f.length = load_be16(wire.data() + r + 2);
+            r += 4;
+            f.id = ipfix ? static_cast<uint16_t>(raw_id & ~enterprise_bit) : raw_id;
+            if (ipfix && (raw_id & enterprise_bit)) {
+                f.pen = load_be32(wire.data() + r);
+                r += 4;
+            }
+            f.is_scope = i < scope_count;
+            t.fields.push_back(f);
+        }
+        store_template(s, std::move(t), wire, now_ms, out);
+    }
+    counters_.padding_bytes += set.size() - p;
+}
+
+void decoder::v9_options_template_set(stream_state& s, std::span<const uint8_t> set, uint64_t now_ms,
+                                      decoded_message& out) {
+    size_t p = 0;
+    while (set.size() - p >= 6) {
+        const uint8_t* rec = set.data() + p;
+        const uint16_t id = load_be16(rec);
+        const uint16_t scope_len = load_be16(rec + 2);
+        const uint16_t option_len = load_be16(rec + 4);
+        if (id == 0 && scope_len == 0 && option_len == 0 && all_zero(set.subspan(p))) break;  // padding
+        if (scope_len % 4 != 0 || option_len % 4 != 0) {
+            count(malformed::options_scope_invalid, out);
+            return;
+        }
+        const size_t wire_len = size_t{6} + scope_len + option_len;
+        if (set.size() - p < wire_len) {
+            count(malformed::template_truncated, out);
+            return;
+        }
+        const std::span<const uint8_t> wire = set.subspan(p, wire_len);
+        p += wire_len;
+        const size_t scope_count = scope_len / 4u;
+        const size_t field_count = scope_count + option_len / 4u;
+        if (field_count == 0) {
+            count(malformed::template_zero_fields, out);
+            continue;
+        }
+        if (id < min_data_set_id) {
+            count(malformed::template_id_reserved, out);
+            continue;
+        }
+        bool zero_length = false;
+        for (size_t i = 0; i < field_count; ++i) zero_length |= load_be16(wire.data() + 8 + i * 4) == 0;
+        if (zero_length) {
+            count(malformed::field_length_zero, out);
+            continue;
+        }
+        if (const template_def* known = cache_.refresh(s, id, wire, now_ms, counters_)) {
+            out.template_events.push_back({template_event_kind::refreshed, id, true, known});
+            continue;
+        }
+        template_def t;
+        t.id = id;
+        t.options = true;
+        t.scope_count = static_cast<uint16_t>(scope_count);
+        t.fields.reserve(field_count);
+        for (size_t i = 0; i < field_count; ++i) {
+            const uint8_t* f = wire.data() + 6 + i * 4;
+            t.fields.push_back({load_be16(f), load_be16(f + 2), 0, i < scope_count});
+        }
+        store_template(s, std::move(t), wire, now_ms, out);
+    }
+    counters_.padding_bytes += set.size() - p;
+}
+
+void decoder::store_template(stream_state& s, template_def&& t, std::span<const uint8_t> wire, uint64_t now_ms,
+                             decoded_message& out) {
+    t.version = out.header.version;
+    t.wire.assign(wire.begin(), wire.end());
+    if (!finalize_template(t)) {
+        count(malformed::template_too_long, out);
+        return;
+    }
+    auto def = std::make_shared<const template_def>(std::move(t));
+    const template_def* raw = def.get();
+    const learn_result r = cache_.learn(s, std::move(def), now_ms, counters_);
+    out.template_events.push_back({r == learn_result::redefined ? template_event_kind::redefined
+                                                                : template_event_kind::learned,
+                                   raw->id, raw->options, raw});
+}
+
+uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uint8_t> set, uint64_t now_ms,
+                           decoded_message& out) {
+    const template_def* t = cache_.find(s, set_id, now_ms, counters_);
+    if (t == nullptr) {
+        count(malformed::unknown_template, out);
+        ++out.unknown_data_sets;
+        return 0;
+    }
+    uint32_t n = 0;
+    size_t p = 0;
+    if (!t->variable) {
+        const size_t len = t->min_record_length;
+        for (; set.size() - p >= len; p += len, ++n) {
+            out.records.push_back({t, set.data() + p, static_cast<uint16_t>(len), t->fixed_locs.data()});
+        }
+    } else {
+        while (set.size() - p >= t->min_record_length) {
+            const size_t start = p;
+            const size_t base = out.loc_storage.size();
+            bool fits = true;
+            for (const field_spec& f : t->fields) {
+                size_t len = f.length;
+                if (len == variable_length) {
+                    if (set.size() - p < 1) { fits = false; break; }
+                    len = set[p++];
+                    if (len == 255) {
+                        if (set.size() - p < 2) { fits = false; break; }
+                        len = load_be16(set.data() + p);
+                        p += 2;
+                    }
+                }
+                if (set.size() - p < len) { fits = false; break; }
+                out.loc_storage.push_back({static_cast<uint16_t>(p - start), static_cast<uint16_t>(len)});
+                p += len;
+            }
+            if (!fits) {
+                out.loc_storage.resize(base);
+                count(malformed::record_past_set, out);
+                p = set.size();  // the rest is not padding: it is counted as malformed
+                break;
+            }
+            out.records.push_back({t, set.data() + start, static_cast<uint16_t>(p - start), out.loc_storage.data() + base});
+            ++n;
+        }
+    }
+    counters_.padding_bytes += set.size() - p;
+    counters_.records += n;
+    if (t->options) counters_.options_records += n;
+    return n;
+}
+
+void decoder::track_sequence(stream_state& s, uint32_t sequence, uint32_t units, bool complete) {
+    sequence_state& q = s.sequence;
+    if (q.valid) {
+        const int64_t diff = static_cast<int32_t>(sequence - q.next);
+        if (diff < 0 && -diff < sequence_restart_distance) {
+            ++q.reordered;
+            ++counters_.sequence_reordered;
+            return;  // the expectation stays where the newest message put it
+        }
+        if (diff > 0 && diff < sequence_restart_distance) {
+            ++q.gaps;
+            q.lost += static_cast<uint64_t>(diff);
+            ++counters_.sequence_gaps;
+            counters_.sequence_lost += static_cast<uint64_t>(diff);
+        }
+    }
+    q.valid = complete;
+    q.next = sequence + units;
+}
+
+}  // namespace ipfix::proto

@@ -1,0 +1,100 @@
+#include "ipfix/proto/template_def.hpp"
+
+#include <utility>
+
+namespace ipfix::proto {
+namespace {
+
+// Which IANA element fills each known field; the first listed wins when a template has several.
+struct known_binding {
+    known_field field;
+    uint16_t ie;
+};
+constexpr known_binding bindings[] = {
+    {known_field::source_ipv4, ie::source_ipv4_address},
+    {known_field::destination_ipv4, ie::destination_ipv4_address},
+    {known_field::source_ipv6, ie::source_ipv6_address},
+    {known_field::destination_ipv6, ie::destination_ipv6_address},
+    {known_field::next_hop_ipv4, ie::ip_next_hop_ipv4_address},
+    {known_field::next_hop_ipv6, ie::ip_next_hop_ipv6_address},
+    {known_field::bgp_next_hop_ipv4, ie::bgp_next_hop_ipv4_address},
+    {known_field::bgp_next_hop_ipv6, ie::bgp_next_hop_ipv6_address},
+    {known_field::source_as, ie::bgp_source_as_number},
+    {known_field::destination_as, ie::bgp_destination_as_number},
+    {known_field::ingress_interface, ie::ingress_interface},
+    {known_field::egress_interface, ie::egress_interface},
+    {known_field::octets, ie::octet_delta_count},
+    {known_field::octets, ie::octet_total_count},
+    {known_field::packets, ie::packet_delta_count},
+    {known_field::packets, ie::packet_total_count},
+    {known_field::protocol, ie::protocol_identifier},
+    {known_field::source_port, ie::source_transport_port},
+    {known_field::destination_port, ie::destination_transport_port},
+    {known_field::flow_start_sys_up_time, ie::flow_start_sys_up_time},
+    {known_field::flow_end_sys_up_time, ie::flow_end_sys_up_time},
+    {known_field::flow_start_seconds, ie::flow_start_seconds},
+    {known_field::flow_end_seconds, ie::flow_end_seconds},
+    {known_field::flow_start_milliseconds, ie::flow_start_milliseconds},
+    {known_field::flow_end_milliseconds, ie::flow_end_milliseconds},
+};
+
+}  // namespace
+
+bool finalize_template(template_def& t) {
+    t.known.fill(-1);
+    t.variable = false;
+    uint32_t offset = 0;
+    for (size_t i = 0; i < t.fields.size(); ++i) {
+        const field_spec& f = t.fields[i];
+        if (f.length == variable_length) {
+            t.variable = true;
+            offset += 1;  // the shortest length prefix
+        } else {
+            offset += f.length;
+        }
+        if (f.pen != 0 || f.is_scope) continue;
+        for (const known_binding& b : bindings) {
+            if (b.ie == f.id && t.known[static_cast<size_t>(b.field)] < 0) {
+                t.known[static_cast<size_t>(b.field)] = static_cast<int16_t>(i);
+            }
+        }
+    }
+    t.min_record_length = offset;
+    t.fixed_locs.clear();
+    if (offset > 0xFFFF) return false;
+    if (!t.variable) {
+        t.fixed_locs.reserve(t.fields.size());
+        uint16_t at = 0;
+        for (const field_spec& f : t.fields) {
+            t.fixed_locs.push_back({at, f.length});
+            at = static_cast<uint16_t>(at + f.length);
+        }
+    }
+    return true;
+}
+
+const template_def& netflow_v5_template() {
+    // The v5 flow record (48 bytes) in IANA's terms; the pads are paddingOctets.
+    static const template_def t = [] {
+        template_def d;
+        d.id = 0;
+        d.version = protocol_version::netflow_v5;
+        d.fields = {
+            {ie::source_ipv4_address, 4},    {ie::destination_ipv4_address, 4},
+            {ie::ip_next_hop_ipv4_address, 4}, {ie::ingress_interface, 2},
+            {ie::egress_interface, 2},       {ie::packet_delta_count, 4},
+            {ie::octet_delta_count, 4},      {ie::flow_start_sys_up_time, 4},
+            {ie::flow_end_sys_up_time, 4},   {ie::source_transport_port, 2},
+            {ie::destination_transport_port, 2}, {ie::padding_octets, 1},
+            {ie::tcp_control_bits, 1},       {ie::protocol_identifier, 1},
+            {ie::ip_class_of_service, 1},    {ie::bgp_source_as_number, 2},
+            {ie::bgp_destination_as_number, 2}, {ie::source_ipv4_prefix_length, 1},
+            {ie::destination_ipv4_prefix_length, 1}, {ie::padding_octets, 2},
+        };
+        finalize_template(d);
+        return d;
+    }();
+    return t;
+}
+
+}  // namespace ipfix::proto
