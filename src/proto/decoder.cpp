@@ -37,6 +37,7 @@ void decoded_message::clear() {
     template_events.clear();
     malformed = 0;
     unknown_data_sets = 0;
+    unknown_sets.clear();
     loc_storage.clear();
 }
 
@@ -371,6 +372,7 @@ uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uin
     if (t == nullptr) {
         count(malformed::unknown_template, out);
         ++out.unknown_data_sets;
+        out.unknown_sets.push_back({set_id, set});
         return 0;
     }
     uint32_t n = 0;

@@ -40,6 +40,12 @@ struct template_event {
     const template_def* def = nullptr;  // nullptr for withdrawals
 };
 
+// A data set that could not be decoded (no template): kept so a proxy can forward it as is.
+struct raw_set {
+    uint16_t id = 0;
+    std::span<const uint8_t> body;  // after the set header
+};
+
 // The result of one decode(); reuse one object per thread so its buffers are allocated once.
 struct decoded_message {
     message_header header;
@@ -48,6 +54,7 @@ struct decoded_message {
     std::vector<template_event> template_events;
     uint32_t malformed = 0;           // malformed events counted in this message
     uint32_t unknown_data_sets = 0;   // data sets skipped for lack of a template
+    std::vector<raw_set> unknown_sets;   // those sets, in message order
     std::vector<field_loc> loc_storage;  // field locations of variable-length records
 
     void clear();
