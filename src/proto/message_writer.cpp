@@ -148,6 +148,17 @@ bool message_writer::add_record(std::span<const uint8_t> record) {
     return true;
 }
 
+bool message_writer::add_raw_set(uint16_t set_id, std::span<const uint8_t> body) {
+    end_set();
+    if (set_id < 256 || body.size() > 0xFFFF - 4u || remaining() < 4 + body.size()) return false;
+    uint8_t* p = buf_.data() + pos_;
+    store_be16(p, set_id);
+    store_be16(p + 2, static_cast<uint16_t>(4 + body.size()));
+    if (!body.empty()) std::memcpy(p + 4, body.data(), body.size());
+    pos_ += 4 + body.size();
+    return true;
+}
+
 std::span<const uint8_t> message_writer::finish() {
     end_set();
     if (pos_ < header_size()) return {};

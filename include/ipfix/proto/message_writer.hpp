@@ -40,6 +40,9 @@ public:
     uint8_t* append_record(size_t length);
     bool add_record(std::span<const uint8_t> record);
 
+    // A whole data set copied as it is (a proxy forwarding a set it could not decode).
+    bool add_raw_set(uint16_t set_id, std::span<const uint8_t> body);
+
     // Closes the open set (v9 flowsets padded to 4 bytes, RFC 3954 §5.3).
     void end_set();
     // Seals the header (IPFIX length, v9 count) and returns the message.
