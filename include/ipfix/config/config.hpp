@@ -1,0 +1,132 @@
+// The daemon's configuration (YAML): defaults, types and cross-checks. Loading validates
+// everything before anything starts; the first problem is reported with file, line and key.
+//
+//   ipfix::config::daemon_config c = ipfix::config::load_file("/etc/ipfix-enricher/ipfix-enricher.yaml");
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ipfix/proto/ip_address.hpp"
+
+namespace ipfix::config {
+
+// What to do with one direction's AS number (source or destination).
+enum class as_policy : uint8_t {
+    fill,       // when the record lacks the field or carries a bad value
+    override_,  // always, when the database knows the address
+    never,
+};
+
+struct prefix {
+    proto::ip_address address;
+    uint8_t length = 0;
+    bool contains(const proto::ip_address& a) const;
+};
+
+// AS numbers a router puts in when it does not know (0, AS_TRANS, private and reserved ranges).
+struct as_ranges {
+    std::vector<std::pair<uint32_t, uint32_t>> ranges;  // inclusive
+    bool contains(uint32_t as) const;
+};
+
+// A per-exporter policy: routers that fill AS from a default route or a VRF.
+struct exporter_rule {
+    prefix match;
+    as_policy source = as_policy::fill;
+    as_policy destination = as_policy::fill;
+};
+
+struct enrichment_config {
+    bool enabled = true;               // enrichment.as_extraction
+    std::string asn_database;          // MMDB, GeoLite2-ASN schema
+    std::string country_database;      // MMDB, country.iso_code or country_code
+    as_policy source = as_policy::fill;
+    as_policy destination = as_policy::fill;
+    as_ranges bad_as;
+    std::vector<exporter_rule> exporters;  // first match wins
+    uint32_t names_pen = 0;                // 0: no AS names / countries added
+    uint16_t source_as_name_id = 1;
+    uint16_t destination_as_name_id = 2;
+    uint16_t source_country_id = 3;
+    uint16_t destination_country_id = 4;
+    bool original_exporter = true;     // RFC 7119 fields when we re-export as ourselves
+};
+
+enum class output_version : uint8_t { same, ipfix };
+enum class source_address_mode : uint8_t { own, exporter };
+
+struct collector_config {
+    std::string host;
+    proto::ip_address address;
+    uint16_t port = 2056;
+    output_version version = output_version::same;
+    source_address_mode source_address = source_address_mode::own;
+    uint16_t mtu = 1500;
+};
+
+struct forwarding_config {
+    std::vector<collector_config> collectors;
+    uint32_t template_refresh_seconds = 60;
+    uint32_t template_refresh_packets = 0;
+    bool forward_unknown = true;
+};
+
+struct general_config {
+    std::string listen_address = "0.0.0.0";
+    uint16_t listen_port = 2055;
+    uint16_t output_port = 2056;   // default port of collectors that name none
+    std::string stats_address = "127.0.0.1";
+    uint16_t stats_port = 9999;
+    std::string log_level = "info";
+};
+
+struct performance_config {
+    uint32_t workers = 1;
+    uint32_t queue_size = 4096;
+    uint32_t buffer_size = 8 * 1024 * 1024;  // socket buffers, bytes
+};
+
+struct templates_config {
+    uint32_t lifetime_seconds = 1800;
+    uint32_t max_streams = 16384;
+    uint32_t max_templates = 262144;
+};
+
+struct daemon_config {
+    std::string path;
+    general_config general;
+    enrichment_config enrichment;
+    forwarding_config forwarding;
+    performance_config performance;
+    templates_config templates;
+
+    // The policy for an exporter: its rule if one matches, else the global one.
+    std::pair<as_policy, as_policy> policy_for(const proto::ip_address& exporter) const;
+};
+
+class config_error : public std::runtime_error {
+public:
+    config_error(std::string file, int line, std::string key, const std::string& message);
+    const std::string& file() const { return file_; }
+    int line() const { return line_; }   // 1-based; 0 when not tied to a line
+    const std::string& key() const { return key_; }
+
+private:
+    std::string file_;
+    int line_;
+    std::string key_;
+};
+
+// Parses and validates; throws config_error. `check_files` also requires the databases to exist.
+daemon_config parse(std::string_view yaml, const std::string& name, bool check_files = true);
+daemon_config load_file(const std::string& path, bool check_files = true);
+
+std::optional<prefix> parse_prefix(std::string_view text);
+
+}  // namespace ipfix::config

@@ -1,0 +1,140 @@
+// Config validation: every bad input names its file, line and key; defaults are the seed's.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "ipfix/config/config.hpp"
+
+using namespace ipfix;
+using config::as_policy;
+
+namespace {
+
+std::string error_of(const std::string& yaml) {
+    try {
+        config::parse(yaml, "test.yaml", false);
+    } catch (const config::config_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("emptyConfigGivesSeedDefaults", "[config]") {
+    const auto c = config::parse("", "empty.yaml", false);
+    CHECK(c.general.listen_port == 2055);
+    CHECK(c.general.output_port == 2056);
+    CHECK(c.general.stats_port == 9999);
+    CHECK(c.general.stats_address == "127.0.0.1");
+    REQUIRE(c.forwarding.collectors.size() == 1);
+    CHECK(c.forwarding.collectors[0].host == "127.0.0.1");
+    CHECK(c.forwarding.collectors[0].port == 2056);
+    CHECK(c.enrichment.source == as_policy::fill);
+    CHECK(c.enrichment.bad_as.contains(0));
+    CHECK(c.enrichment.bad_as.contains(23456));
+    CHECK(c.enrichment.bad_as.contains(64512));
+    CHECK(c.enrichment.bad_as.contains(65534));
+    CHECK_FALSE(c.enrichment.bad_as.contains(65535));
+    CHECK(c.enrichment.bad_as.contains(4200000000u));
+    CHECK(c.enrichment.bad_as.contains(4294967295u));
+    CHECK_FALSE(c.enrichment.bad_as.contains(15169));
+}
+
+TEST_CASE("fullConfigParsed", "[config]") {
+    const auto c = config::parse(R"(
+general:
+  listen_port: 9995
+  output_port: 3000
+enrichment:
+  as_extraction: true
+  asn_database: /nonexistent/asn.mmdb
+  source: override
+  destination: never
+  bad_as: [0, "64512-65534"]
+  names: {enterprise_number: 32473, source_as_name_id: 10}
+  exporters:
+    - match: 192.0.2.0/24
+      source: never
+    - match: "2001:db8::1"
+      destination: override
+forwarding:
+  collectors:
+    - host: 127.0.0.1
+    - host: "::1"
+      port: 4739
+      version: ipfix
+      source_address: exporter
+      mtu: 9000
+  template_refresh_seconds: 30
+  unknown_templates: drop
+performance:
+  workers: 2
+  queue_size: 1024
+)", "full.yaml", false);
+    CHECK(c.general.listen_port == 9995);
+    REQUIRE(c.forwarding.collectors.size() == 2);
+    CHECK(c.forwarding.collectors[0].port == 3000);  // general.output_port
+    CHECK(c.forwarding.collectors[1].address.family == 6);
+    CHECK(c.forwarding.collectors[1].version == config::output_version::ipfix);
+    CHECK(c.forwarding.collectors[1].source_address == config::source_address_mode::exporter);
+    CHECK(c.forwarding.collectors[1].mtu == 9000);
+    CHECK_FALSE(c.forwarding.forward_unknown);
+    CHECK(c.forwarding.template_refresh_seconds == 30);
+    CHECK(c.enrichment.names_pen == 32473);
+    CHECK(c.enrichment.source_as_name_id == 10);
+    CHECK(c.enrichment.destination_as_name_id == 2);
+    CHECK_FALSE(c.enrichment.bad_as.contains(23456));
+    CHECK(c.policy_for(*proto::ip_address::parse("192.0.2.77")) == std::pair{as_policy::never, as_policy::never});
+    CHECK(c.policy_for(*proto::ip_address::parse("2001:db8::1")) == std::pair{as_policy::override_, as_policy::override_});
+    CHECK(c.policy_for(*proto::ip_address::parse("2001:db8::2")) == std::pair{as_policy::override_, as_policy::never});
+    CHECK(c.policy_for(*proto::ip_address::parse("198.51.100.1")) == std::pair{as_policy::override_, as_policy::never});
+    CHECK(c.performance.workers == 2);
+}
+
+TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
+    CHECK(error_of("general:\n  listen_prot: 2055\n") ==
+          "test.yaml:2: general.listen_prot: unknown key (expected one of: listen_address, listen_port, "
+          "output_port, stats_address, stats_port, log_level)");
+    CHECK(error_of("general:\n  listen_port: 70000\n") ==
+          "test.yaml:2: general.listen_port: must be between 1 and 65535, not 70000");
+    CHECK(error_of("general:\n  listen_port: abc\n") == "test.yaml:2: general.listen_port: must be a whole number, not 'abc'");
+    CHECK(error_of("forwarding:\n  collectors:\n    - host: 300.1.1.1\n") ==
+          "test.yaml:3: forwarding.collectors[0].host: '300.1.1.1' is not an IPv4 or IPv6 address");
+    CHECK(error_of("forwarding:\n  collectors:\n    - port: 1\n") == "test.yaml:3: forwarding.collectors[0].host: is required");
+    CHECK(error_of("enrichment:\n  asn_database: x\n  source: sometimes\n") ==
+          "test.yaml:3: enrichment.source: must be one of: fill, override, never");
+    CHECK(error_of("enrichment:\n  asn_database: x\n  bad_as: [\"10-5\"]\n") ==
+          "test.yaml:3: enrichment.bad_as: range '10-5' runs backwards");
+    CHECK(error_of("enrichment:\n  asn_database: x\n  exporters:\n    - match: 10.0.0.0/33\n") ==
+          "test.yaml:4: enrichment.exporters[0].match: '10.0.0.0/33' is not an address or prefix");
+    CHECK(error_of("enrichment:\n  as_extraction: true\n") == "test.yaml:2: enrichment.asn_database: is required while as_extraction is on");
+    CHECK(error_of("performance:\n  queue_size: 1000\n") == "test.yaml:2: performance.queue_size: must be a power of two");
+    CHECK(error_of("bogus: 1\n") ==
+          "test.yaml:1: bogus: unknown key (expected one of: general, enrichment, forwarding, performance, templates)");
+    CHECK(error_of("general: [1, 2]\n") == "test.yaml:1: general: must be a mapping");
+    CHECK(error_of("general:\n  listen_port: [\n") .find("test.yaml:") == 0);
+}
+
+TEST_CASE("missingDatabaseFileIsAnError", "[config]") {
+    try {
+        config::parse("enrichment:\n  asn_database: /nonexistent/asn.mmdb\n", "db.yaml", true);
+        FAIL("no error");
+    } catch (const config::config_error& e) {
+        CHECK(std::string(e.what()) == "db.yaml:2: enrichment.asn_database: database file '/nonexistent/asn.mmdb' does not exist");
+        CHECK(e.line() == 2);
+        CHECK(e.key() == "enrichment.asn_database");
+    }
+}
+
+TEST_CASE("prefixMatching", "[config]") {
+    const auto p = config::parse_prefix("10.1.0.0/15");
+    REQUIRE(p);
+    CHECK(p->contains(*proto::ip_address::parse("10.0.255.255")));
+    CHECK(p->contains(*proto::ip_address::parse("10.1.2.3")));
+    CHECK_FALSE(p->contains(*proto::ip_address::parse("10.2.0.0")));
+    CHECK_FALSE(p->contains(*proto::ip_address::parse("::a01:203")));
+    CHECK_FALSE(config::parse_prefix("10.0.0.0/"));
+    CHECK_FALSE(config::parse_prefix("nope"));
+    CHECK(config::parse_prefix("::/0")->contains(*proto::ip_address::parse("2001:db8::1")));
+}
