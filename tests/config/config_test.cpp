@@ -138,3 +138,13 @@ TEST_CASE("prefixMatching", "[config]") {
     CHECK_FALSE(config::parse_prefix("nope"));
     CHECK(config::parse_prefix("::/0")->contains(*proto::ip_address::parse("2001:db8::1")));
 }
+
+TEST_CASE("shippedDefaultConfigParses", "[config]") {
+    const auto c = config::load_file(SHIPPED_CONFIG, false);
+    CHECK(c.general.listen_port == 2055);
+    CHECK(c.enrichment.asn_database == "/var/lib/ipfix-enricher/asn.mmdb");
+    REQUIRE(c.forwarding.collectors.size() == 1);
+    CHECK(c.forwarding.collectors[0].port == 2056);
+    CHECK(c.enrichment.bad_as.contains(23456));
+    CHECK(c.enrichment.names_pen == 0);
+}
