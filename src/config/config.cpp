@@ -118,10 +118,6 @@ private:
 const std::initializer_list<std::pair<std::string_view, as_policy>> policy_names = {
     {"fill", as_policy::fill}, {"override", as_policy::override_}, {"never", as_policy::never}};
 
-as_ranges default_bad_as() {
-    return {{{0, 0}, {23456, 23456}, {64512, 65534}, {4200000000u, 4294967294u}, {4294967295u, 4294967295u}}};
-}
-
 void read_general(const section& s, general_config& g) {
     s.allow_only({"listen_address", "listen_port", "output_port", "stats_address", "stats_port", "log_level"});
     std::string text = g.listen_address;
@@ -253,13 +249,6 @@ bool prefix::contains(const proto::ip_address& a) const {
     return (a.bytes[full] & mask) == (address.bytes[full] & mask);
 }
 
-bool as_ranges::contains(uint32_t as) const {
-    for (const auto& [lo, hi] : ranges) {
-        if (as >= lo && as <= hi) return true;
-    }
-    return false;
-}
-
 std::optional<prefix> parse_prefix(std::string_view text) {
     const size_t slash = text.find('/');
     auto a = proto::ip_address::parse(text.substr(0, slash));
@@ -290,7 +279,7 @@ daemon_config parse(std::string_view yaml, const std::string& name, bool check_f
     }
     daemon_config c;
     c.path = name;
-    c.enrichment.bad_as = default_bad_as();
+    c.enrichment.bad_as = enrich::default_bad_as();
     const section top(root, "", name);
     top.allow_only({"general", "enrichment", "forwarding", "performance", "templates"});
     read_general(section(top.get("general"), "general", name), c.general);

@@ -12,27 +12,18 @@
 #include <utility>
 #include <vector>
 
+#include "ipfix/enrich/as_policy.hpp"
 #include "ipfix/proto/ip_address.hpp"
 
 namespace ipfix::config {
 
-// What to do with one direction's AS number (source or destination).
-enum class as_policy : uint8_t {
-    fill,       // when the record lacks the field or carries a bad value
-    override_,  // always, when the database knows the address
-    never,
-};
+using enrich::as_policy;
+using enrich::as_ranges;
 
 struct prefix {
     proto::ip_address address;
     uint8_t length = 0;
     bool contains(const proto::ip_address& a) const;
-};
-
-// AS numbers a router puts in when it does not know (0, AS_TRANS, private and reserved ranges).
-struct as_ranges {
-    std::vector<std::pair<uint32_t, uint32_t>> ranges;  // inclusive
-    bool contains(uint32_t as) const;
 };
 
 // A per-exporter policy: routers that fill AS from a default route or a VRF.
