@@ -41,6 +41,11 @@ field_spec converted(const field_spec& f, protocol_version from, protocol_versio
     return out;
 }
 
+bool has_address(const proto::template_def& in) {
+    return in.has(known_field::source_ipv4) || in.has(known_field::source_ipv6) ||
+           in.has(known_field::destination_ipv4) || in.has(known_field::destination_ipv6);
+}
+
 bool has_sys_up_time(const proto::template_def& in) {
     return in.has(known_field::flow_start_sys_up_time) || in.has(known_field::flow_end_sys_up_time);
 }
@@ -56,7 +61,8 @@ output_template make_output_template(const proto::template_def& in, protocol_ver
     t.scope_count = in.options ? in.scope_count : 0;
     t.fields.reserve(in.fields.size() + 8);
     for (const field_spec& f : in.fields) t.fields.push_back(converted(f, in.version, out_version));
-    if (in.options) return t;
+    // Options records, and records with no address to look up, pass through unchanged.
+    if (in.options || !has_address(in)) return t;
 
     const bool ipfix = out_version == protocol_version::ipfix;
     auto append = [&](added_kind kind, field_spec spec) {

@@ -441,6 +441,21 @@ TEST_CASE("ipv6OnlyTemplate", "[mediate]") {
     CHECK(be(c.records[0].values[4]) == 13335);
 }
 
+TEST_CASE("recordsWithoutAddressesPassThroughUnchanged", "[mediate]") {
+    std::vector<field_spec> fields = {{1, 8}, {2, 8}, {10, 4}};
+    std::vector<uint8_t> rec(20, 0x11);
+    pipeline p;
+    mediate::added_fields add;
+    add.source_as = add.destination_as = add.original_exporter = true;
+    std::vector<mediate::record_values> values(1);
+    values[0].source_as = 99;
+    p.run(ipfix_message(300, fields, {rec}, 0), 0, values, add);
+    collector c;
+    c.take(p.sink.datagrams);
+    REQUIRE(c.records.size() == 1);
+    CHECK(c.records[0].fields == fields);
+}
+
 TEST_CASE("eachExporterStreamGetsItsOwnOutputDomain", "[mediate]") {
     mediate::mediator m;
     collecting_sink sink;
