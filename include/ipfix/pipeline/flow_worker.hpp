@@ -1,0 +1,68 @@
+// One worker's decode -> enrich -> mediate stages, as plain functions over datagrams: the
+// daemon's lcore loops and the offline mode (--offline) both run exactly this. Owns the
+// decoder (templates, sequence numbers) of the exporters hashed to it and one mediator per
+// collector; not thread-safe (one per worker core).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "ipfix/config/config.hpp"
+#include "ipfix/enrich/as_database.hpp"
+#include "ipfix/mediate/mediator.hpp"
+#include "ipfix/pipeline/enrich_stage.hpp"
+#include "ipfix/proto/decoder.hpp"
+
+namespace ipfix::pipeline {
+
+class output_sink {
+public:
+    virtual ~output_sink() = default;
+    // One datagram for collector number `collector` (index into the config's collectors).
+    virtual void emit(size_t collector, std::span<const uint8_t> datagram) = 0;
+};
+
+struct worker_counters {
+    uint64_t datagrams = 0;
+    uint64_t undecodable = 0;   // header unusable: nothing forwarded
+};
+
+class flow_worker {
+public:
+    // `db` may be null when enrichment is off; it must outlive the worker.
+    flow_worker(const config::daemon_config& config, const enrich::as_database* db);
+
+    // Runs one export datagram from `from` through every stage; output goes to `sink`.
+    void process(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
+                 output_sink& sink);
+
+    const proto::decode_counters& decode_counters() const { return decoder_.counters(); }
+    const enrich_counters& enrichment_counters() const { return enrich_counters_; }
+    const mediate::mediate_counters& mediate_counters(size_t collector) const {
+        return collectors_[collector].mediator.counters();
+    }
+    const worker_counters& counters() const { return counters_; }
+    size_t collector_count() const { return collectors_.size(); }
+    proto::decoder& decoder() { return decoder_; }
+
+private:
+    struct collector_state {
+        mediate::mediator mediator;
+        bool keeps_exporter_address;
+    };
+    struct collector_sink;
+
+    const config::daemon_config& config_;
+    proto::decoder decoder_;
+    std::unique_ptr<enrich::as_database::reader> reader_;
+    enrich::prefix_table empty_table_;
+    std::vector<collector_state> collectors_;
+    proto::decoded_message msg_;
+    std::vector<mediate::record_values> values_;
+    enrich_counters enrich_counters_;
+    worker_counters counters_;
+};
+
+}  // namespace ipfix::pipeline

@@ -1,0 +1,81 @@
+#include "ipfix/pipeline/flow_worker.hpp"
+
+namespace ipfix::pipeline {
+namespace {
+
+proto::decoder_config decoder_settings(const config::daemon_config& c) {
+    proto::decoder_config d;
+    d.templates.lifetime_ms = uint64_t{c.templates.lifetime_seconds} * 1000;
+    d.templates.max_streams = c.templates.max_streams;
+    d.templates.max_templates = c.templates.max_templates;
+    return d;
+}
+
+mediate::mediator_config mediator_settings(const config::daemon_config& c, const config::collector_config& col) {
+    mediate::mediator_config m;
+    m.output = col.version == config::output_version::ipfix ? mediate::output_version::ipfix
+                                                            : mediate::output_version::same_as_input;
+    m.max_payload = size_t{col.mtu} - (col.address.family == 6 ? 48u : 28u);
+    m.template_refresh_ms = uint64_t{c.forwarding.template_refresh_seconds} * 1000;
+    m.template_refresh_packets = c.forwarding.template_refresh_packets;
+    m.forward_unknown = c.forwarding.forward_unknown;
+    // With the exporter's own address kept, the collector tells exporters apart itself.
+    m.unique_domains = col.source_address == config::source_address_mode::own;
+    return m;
+}
+
+}  // namespace
+
+// Tags the mediator's output with the collector it is for.
+struct flow_worker::collector_sink : mediate::datagram_sink {
+    output_sink& out;
+    size_t index;
+    collector_sink(output_sink& o, size_t i) : out(o), index(i) {}
+    void emit(std::span<const uint8_t> datagram) override { out.emit(index, datagram); }
+};
+
+flow_worker::flow_worker(const config::daemon_config& config, const enrich::as_database* db)
+    : config_(config), decoder_(decoder_settings(config)) {
+    if (db != nullptr && config.enrichment.enabled) reader_ = std::make_unique<enrich::as_database::reader>(*db);
+    for (const config::collector_config& col : config.forwarding.collectors) {
+        collectors_.push_back({mediate::mediator(mediator_settings(config, col)),
+                               col.source_address == config::source_address_mode::exporter});
+    }
+}
+
+void flow_worker::process(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
+                          output_sink& sink) {
+    ++counters_.datagrams;
+    if (!decoder_.decode(from, payload, now_ms, msg_)) {
+        ++counters_.undecodable;
+        return;
+    }
+    const config::enrichment_config& e = config_.enrichment;
+    const auto [source, destination] = config_.policy_for(from.address);
+    const bool enriching = reader_ != nullptr;
+    const bool names = enriching && e.names_pen != 0;
+    if (enriching) {
+        enrich_records(msg_, reader_->current(), {source, destination}, e.bad_as, names, values_, enrich_counters_);
+    } else {
+        values_.assign(msg_.records.size(), mediate::record_values{});
+    }
+
+    mediate::added_fields add;
+    add.source_as = enriching && source != enrich::as_policy::never;
+    add.destination_as = enriching && destination != enrich::as_policy::never;
+    if (names) {
+        add.names_pen = e.names_pen;
+        add.source_as_name_id = e.source_as_name_id;
+        add.destination_as_name_id = e.destination_as_name_id;
+        add.source_country_id = e.source_country_id;
+        add.destination_country_id = e.destination_country_id;
+    }
+    for (size_t i = 0; i < collectors_.size(); ++i) {
+        collector_state& c = collectors_[i];
+        add.original_exporter = e.original_exporter && !c.keeps_exporter_address;
+        collector_sink tagged(sink, i);
+        c.mediator.mediate(msg_, payload, values_, add, now_ms, tagged);
+    }
+}
+
+}  // namespace ipfix::pipeline
