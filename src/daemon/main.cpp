@@ -1,0 +1,50 @@
+// ipfix-enricher: the flow proxy. This build runs captures through the pipeline (--offline)
+// and validates configurations (--check-config); the live daemon comes with the I/O backends.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <string>
+
+#include "ipfix/config/config.hpp"
+#include "offline.hpp"
+
+namespace {
+
+constexpr const char* default_config = "/etc/ipfix-enricher/ipfix-enricher.yaml";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ipfix-enricher: fills in the AS numbers of NetFlow v5/v9 and IPFIX records and "
+                 "forwards them to collectors"};
+    std::string config_path = default_config;
+    bool check_only = false;
+    ipfix::daemon::offline_options offline;
+    app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+    app.add_flag("--check-config", check_only, "validate the configuration and exit (status 2 when invalid)");
+    auto* in = app.add_option("--offline", offline.input, "run the export packets of this capture through the pipeline");
+    auto* out = app.add_option("--write", offline.output, "with --offline: the capture to write the output to");
+    app.add_option("--port", offline.extra_ports, "with --offline: also take UDP to this port (repeatable)");
+    in->needs(out);
+    out->needs(in);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    ipfix::config::daemon_config config;
+    try {
+        config = ipfix::config::load_file(config_path);
+    } catch (const ipfix::config::config_error& e) {
+        std::cerr << "ipfix-enricher: " << e.what() << "\n";
+        return 2;
+    }
+    if (check_only) {
+        std::cout << config_path << ": ok\n";
+        return 0;
+    }
+    if (!offline.input.empty()) return ipfix::daemon::run_offline(config, offline, std::cerr);
+    std::cerr << "ipfix-enricher: this build runs captures only: use --offline IN.pcap --write OUT.pcap\n";
+    return 2;
+}
