@@ -2,33 +2,34 @@
 // libfixbuf decoding the same messages in the same run.
 //
 //   decode_bench CAPTURE.pcap [--min-time SECONDS] [--reps N] [--impl both|ours|fixbuf]
-//                [--make-capture PATH/TO/make_capture]
+//                [--source both|cache|memory] [--make-capture PATH/TO/make_capture]
 //
 // With --make-capture, the capture is (re)generated first when it is missing or older than
 // the generator: meson's benchmark() makes it at benchmark time, not in every build.
 //
 // Each measurement decodes the whole capture as many times as it takes to fill --min-time,
 // every pass from a fresh decoder (templates learnt anew, sequence numbers consistent);
-// only decoding is timed, not building or freeing decoder state. Measurements of the two
-// decoders alternate, and the median and spread of --reps of them are reported.
+// only decoding is timed, not building or freeing decoder state. Measurements of all
+// (decoder, payload source) pairs alternate; the median and spread of --reps are reported.
 #include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <time.h>
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ipfix/proto/decoder.hpp"
+#include "pass_runner.hpp"
 #include "pcap_payloads.hpp"
 #include "record_digest.hpp"
 
@@ -39,28 +40,8 @@
 namespace {
 
 using namespace ipfix;
-using clock_type = std::chrono::steady_clock;
-
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// Times a pass both ways: the figures use the thread's CPU time, which other processes on a
-// shared machine do not inflate; wall time beside it shows how much they interfered.
-class stopwatch {
-public:
-    stopwatch() : wall_(clock_type::now()), cpu_(thread_cpu_seconds()) {}
-    void stop(double& wall_s, double& cpu_s) const {
-        cpu_s = thread_cpu_seconds() - cpu_;
-        wall_s = std::chrono::duration<double>(clock_type::now() - wall_).count();
-    }
-
-private:
-    clock_type::time_point wall_;
-    double cpu_;
-};
+using perf::pass_result;
+using perf::payload_source;
 
 struct settings {
     std::string capture;
@@ -69,77 +50,71 @@ struct settings {
     int reps = 5;
     bool ours = true;
     bool fixbuf = true;
+    bool from_cache = true;
+    bool from_memory = true;
 };
 
-struct pass_result {
-    double cpu_s = 0;
-    double wall_s = 0;
-    perf::record_digest digest;
-};
+const char* source_name(payload_source s) { return s == payload_source::from_cache ? "cache" : "memory"; }
 
-// One contestant: runs one timed pass over the capture from fresh decoder state.
-using pass_fn = std::function<pass_result(perf::datagram_set&)>;
-
-pass_result ours_pass(perf::datagram_set& capture, proto::decoded_message& msg, proto::decode_counters* counters) {
-    proto::decoder dec;  // fresh state: built before the clock starts
-    pass_result r;
-    const stopwatch watch;
-    for (const perf::datagram& d : capture.datagrams) {
-        dec.decode(d.from, capture.payload(d), d.time_ms, msg);
-        for (const proto::record_view& rec : msg.records) {
-            const proto::ip_address src = rec.source_address();
-            const proto::ip_address dst = rec.destination_address();
-            r.digest.add(src.bytes.data(), src.size(), dst.bytes.data(), dst.size(), rec.source_as().value_or(0),
-                         rec.destination_as().value_or(0));
-        }
-    }
-    watch.stop(r.wall_s, r.cpu_s);
-    perf::do_not_optimize(r.digest);
+// Ours: per record, what enrichment reads, through the record_view accessors.
+pass_result ours_pass(perf::datagram_set& capture, payload_source source, perf::receive_batch& batch,
+                      proto::decoded_message& msg, proto::decode_counters* counters) {
+    proto::decoder dec;  // fresh state, built before the clock starts
+    const pass_result r = perf::run_pass(
+        capture, source, batch, [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest& digest) {
+            dec.decode(d.from, payload, d.time_ms, msg);
+            for (const proto::record_view& rec : msg.records) {
+                const proto::ip_address src = rec.source_address();
+                const proto::ip_address dst = rec.destination_address();
+                digest.add(src.bytes.data(), src.size(), dst.bytes.data(), dst.size(), rec.source_as().value_or(0),
+                           rec.destination_as().value_or(0));
+            }
+        });
     if (counters) *counters = dec.counters();
     return r;
 }
 
 #ifdef IPFIX_BENCH_HAVE_FIXBUF
-pass_result fixbuf_pass(perf::datagram_set& capture, const perf::fixbuf_model& model, uint64_t* errors) {
-    pass_result r;
-    // Sessions are created on each exporter's first message, inside the timed loop, as the
-    // proto decoder creates its stream state.
+pass_result fixbuf_pass(perf::datagram_set& capture, payload_source source, perf::receive_batch& batch,
+                        const perf::fixbuf_model& model, uint64_t* errors) {
+    // Sessions are made on each exporter's first message, inside the timed loop, as the proto
+    // decoder makes its stream state.
     perf::fixbuf_peer peer(model);
-    const stopwatch watch;
-    for (const perf::datagram& d : capture.datagrams) peer.decode(d.from, capture.payload(d), r.digest);
-    watch.stop(r.wall_s, r.cpu_s);
-    perf::do_not_optimize(r.digest);
+    const pass_result r = perf::run_pass(
+        capture, source, batch, [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest& digest) {
+            peer.decode(d.from, payload, digest);
+        });
     if (errors) *errors = peer.errors();
     return r;
 }
 #endif
 
 struct contestant {
-    std::string name;
-    pass_fn pass;
-    perf::record_digest reference;  // from the warm-up pass
+    std::string decoder;
+    payload_source source = payload_source::from_cache;
+    std::function<pass_result()> pass;
+    perf::record_digest reference;      // from the warm-up pass
     std::vector<double> ns_per_record;  // CPU time, one per measurement
     double cpu_s = 0, wall_s = 0;       // all measurements
     uint64_t passes = 0;
 };
 
-void measure(contestant& c, perf::datagram_set& capture, double min_time_s) {
-    double seconds = 0;
+void measure(contestant& c, double min_time_s) {
+    double cpu = 0, wall = 0;
     uint64_t records = 0;
-    double wall = 0;
     do {
-        const pass_result r = c.pass(capture);
+        const pass_result r = c.pass();
         if (r.digest.records != c.reference.records || r.digest.sum != c.reference.sum) {
-            throw std::runtime_error(c.name + ": a pass decoded different records than the warm-up");
+            throw std::runtime_error(c.decoder + ": a pass decoded different records than the warm-up");
         }
-        seconds += r.cpu_s;
+        cpu += r.cpu_s;
         wall += r.wall_s;
         records += r.digest.records;
         ++c.passes;
-    } while (seconds < min_time_s);
-    c.cpu_s += seconds;
+    } while (cpu < min_time_s);
+    c.cpu_s += cpu;
     c.wall_s += wall;
-    c.ns_per_record.push_back(records ? seconds * 1e9 / static_cast<double>(records) : 0);
+    c.ns_per_record.push_back(records ? cpu * 1e9 / static_cast<double>(records) : 0);
 }
 
 double median(std::vector<double> v) {
@@ -182,17 +157,22 @@ bool parse_args(int argc, char** argv, settings& cfg) {
             if (i + 1 >= argc) return false;
             const std::string_view v = argv[++i];
             if (a == "--min-time") {
-                cfg.min_time_s = std::atof(std::string(v).c_str());
-                if (!(cfg.min_time_s >= 0)) return false;
+                char* end = nullptr;
+                cfg.min_time_s = std::strtod(argv[i], &end);
+                if (*end != '\0' || !(cfg.min_time_s >= 0)) return false;
             } else if (a == "--reps") {
                 const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), cfg.reps);
                 if (ec != std::errc{} || end != v.data() + v.size() || cfg.reps < 1) return false;
-            } else if (a == "--make-capture") {
-                cfg.make_capture = v;
             } else if (a == "--impl") {
                 cfg.ours = v == "both" || v == "ours";
                 cfg.fixbuf = v == "both" || v == "fixbuf";
                 if (!cfg.ours && !cfg.fixbuf) return false;
+            } else if (a == "--source") {
+                cfg.from_cache = v == "both" || v == "cache";
+                cfg.from_memory = v == "both" || v == "memory";
+                if (!cfg.from_cache && !cfg.from_memory) return false;
+            } else if (a == "--make-capture") {
+                cfg.make_capture = v;
             } else {
                 return false;
             }
@@ -225,17 +205,78 @@ void print_capture(const perf::datagram_set& capture, const proto::decode_counte
                 static_cast<unsigned long long>(c.sequence_gaps));
 }
 
+struct summary {
+    std::string decoder;
+    payload_source source;
+    double ns = 0, lo = 0, hi = 0, wall_over_cpu = 0;
+    uint64_t records = 0, passes = 0;
+};
+
+void report(const std::vector<contestant>& contestants, const settings& cfg, int cpu) {
+    std::vector<summary> rows;
+    for (const contestant& c : contestants) {
+        const auto [lo, hi] = std::minmax_element(c.ns_per_record.begin(), c.ns_per_record.end());
+        rows.push_back({c.decoder, c.source, median(c.ns_per_record), *lo, *hi, c.wall_s / c.cpu_s,
+                        c.reference.records, c.passes});
+    }
+    std::printf("\nsingle thread%s; %d measurements of >= %.2f s of thread CPU time each\n",
+                cpu >= 0 ? (", pinned to cpu " + std::to_string(cpu)).c_str() : "", cfg.reps, cfg.min_time_s);
+    std::printf("payloads from cache: copied in batches of %zu as recvmmsg() leaves them (copy not timed)\n"
+                "payloads from memory: decoded in place from the whole capture, cold in cache\n\n",
+                perf::receive_batch::batch_size);
+    std::printf("%-16s %-7s %10s %20s %16s %7s %9s\n", "decoder", "from", "ns/record", "(min .. max)",
+                "Mrecords/s/core", "passes", "wall/cpu");
+    for (const summary& s : rows) {
+        std::printf("%-16s %-7s %10.2f  (%7.2f .. %7.2f) %16.2f %7llu %9.3f\n", s.decoder.c_str(),
+                    source_name(s.source), s.ns, s.lo, s.hi, 1e3 / s.ns, static_cast<unsigned long long>(s.passes),
+                    s.wall_over_cpu);
+    }
+    std::printf("\n");
+    std::vector<std::pair<payload_source, double>> ratios;
+    for (const summary& ours : rows) {
+        if (ours.decoder != "ipfix-proto") continue;
+        std::printf("from %-6s: ipfix-proto %.1f M records/s/core (target >= 20: %s)", source_name(ours.source),
+                    1e3 / ours.ns, 1e3 / ours.ns >= 20 ? "met" : "NOT met");
+        for (const summary& peer : rows) {
+            if (peer.decoder == ours.decoder || peer.source != ours.source) continue;
+            const double ratio = peer.ns / ours.ns;
+            ratios.emplace_back(ours.source, ratio);
+            std::printf("; %.2fx libfixbuf (target >= 10x: %s)", ratio, ratio >= 10 ? "met" : "NOT met");
+        }
+        std::printf("\n");
+    }
+    for (const summary& s : rows) {
+        if (s.wall_over_cpu > 1.05) {
+            std::printf("note: %s from %s took %.0f%% more wall time than CPU time: the machine was busy\n",
+                        s.decoder.c_str(), source_name(s.source), (s.wall_over_cpu - 1) * 100);
+        }
+    }
+    std::printf("\n");
+    for (const summary& s : rows) {
+        std::printf("{\"benchmark\":\"decode\",\"decoder\":\"%s\",\"payloads_from\":\"%s\",\"records_per_pass\":%llu,"
+                    "\"ns_per_record\":%.3f,\"ns_per_record_min\":%.3f,\"ns_per_record_max\":%.3f,"
+                    "\"records_per_s_per_core\":%.0f,\"wall_over_cpu\":%.3f}\n",
+                    s.decoder.c_str(), source_name(s.source), static_cast<unsigned long long>(s.records), s.ns, s.lo,
+                    s.hi, 1e9 / s.ns, s.wall_over_cpu);
+    }
+    for (const auto& [source, ratio] : ratios) {
+        std::printf("{\"benchmark\":\"decode\",\"payloads_from\":\"%s\",\"ratio_vs_libfixbuf\":%.3f}\n",
+                    source_name(source), ratio);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
     settings cfg;
     if (!parse_args(argc, argv, cfg)) {
-        std::fprintf(stderr, "usage: decode_bench CAPTURE.pcap [--min-time S] [--reps N] [--impl both|ours|fixbuf]\n"
-                     "                    [--make-capture PATH]\n");
+        std::fprintf(stderr,
+                     "usage: decode_bench CAPTURE.pcap [--min-time S] [--reps N] [--impl both|ours|fixbuf]\n"
+                     "                    [--source both|cache|memory] [--make-capture PATH]\n");
         return 2;
     }
 #ifndef IPFIX_BENCH_HAVE_FIXBUF
-    if (cfg.fixbuf && !cfg.ours) {
+    if (!cfg.ours) {
         std::fprintf(stderr, "decode_bench: built without libfixbuf\n");
         return 2;
     }
@@ -246,87 +287,65 @@ int main(int argc, char** argv) try {
     if (capture.datagrams.empty()) throw std::runtime_error(cfg.capture + ": no UDP datagrams to port 4739");
     const int cpu = pin_to_current_cpu();
 
+    perf::receive_batch batch;
     proto::decoded_message msg;
+    std::vector<payload_source> sources;
+    if (cfg.from_cache) sources.push_back(payload_source::from_cache);
+    if (cfg.from_memory) sources.push_back(payload_source::from_memory);
     std::vector<contestant> contestants;
-    proto::decode_counters counters;
-    if (cfg.ours) {
-        contestants.push_back({"ipfix-proto", [&msg](perf::datagram_set& c) { return ours_pass(c, msg, nullptr); },
-                               {}, {}, 0});
-    }
 #ifdef IPFIX_BENCH_HAVE_FIXBUF
     perf::fixbuf_model model;
-    uint64_t fixbuf_errors = 0;
-    if (cfg.fixbuf) {
-        contestants.push_back({"libfixbuf-" + perf::fixbuf_version(),
-                               [&model](perf::datagram_set& c) { return fixbuf_pass(c, model, nullptr); }, {}, {}, 0});
-    }
 #endif
-    // Warm-up pass: caches, page faults, allocator; and the reference every later pass (and
-    // the other decoder) must reproduce.
-    for (contestant& c : contestants) {
-        if (c.name == "ipfix-proto") c.reference = ours_pass(capture, msg, &counters).digest;
+    for (payload_source source : sources) {
+        if (cfg.ours) {
+            contestants.push_back({"ipfix-proto", source,
+                                   [&, source] { return ours_pass(capture, source, batch, msg, nullptr); }, {}, {}, 0,
+                                   0, 0});
+        }
 #ifdef IPFIX_BENCH_HAVE_FIXBUF
-        else c.reference = fixbuf_pass(capture, model, &fixbuf_errors).digest;
+        if (cfg.fixbuf) {
+            contestants.push_back({"libfixbuf-" + perf::fixbuf_version(), source,
+                                   [&, source] { return fixbuf_pass(capture, source, batch, model, nullptr); }, {},
+                                   {}, 0, 0, 0});
+        }
 #endif
     }
-    if (cfg.ours) print_capture(capture, counters);
+
+    // Warm-up passes (caches, page faults, allocator) that also give the reference digest
+    // every later pass, and every other decoder, must reproduce.
+    for (contestant& c : contestants) c.reference = c.pass().digest;
+    if (cfg.ours) {
+        proto::decode_counters counters;
+        ours_pass(capture, payload_source::from_memory, batch, msg, &counters);
+        print_capture(capture, counters);
+    }
+#ifdef IPFIX_BENCH_HAVE_FIXBUF
+    if (cfg.fixbuf) {
+        uint64_t errors = 0;
+        fixbuf_pass(capture, payload_source::from_memory, batch, model, &errors);
+        if (errors) std::printf("libfixbuf reported %llu errors\n", static_cast<unsigned long long>(errors));
+    }
+#endif
     bool same = true;
     for (const contestant& c : contestants) {
         same = same && c.reference.records == contestants[0].reference.records &&
                c.reference.sum == contestants[0].reference.sum;
-        std::printf("%-18s %llu records, digest %016llx\n", c.name.c_str(),
+    }
+    for (const contestant& c : contestants) {
+        if (c.source != sources.front()) continue;
+        std::printf("%-16s %llu records, digest %016llx\n", c.decoder.c_str(),
                     static_cast<unsigned long long>(c.reference.records),
                     static_cast<unsigned long long>(c.reference.sum));
     }
-#ifdef IPFIX_BENCH_HAVE_FIXBUF
-    if (fixbuf_errors) std::printf("libfixbuf reported %llu errors\n", static_cast<unsigned long long>(fixbuf_errors));
-#endif
     if (!same) {
         std::fprintf(stderr, "decode_bench: the decoders disagree on the records: the comparison is void\n");
         return 1;
     }
 
     for (int rep = 0; rep < cfg.reps; ++rep) {
-        for (contestant& c : contestants) measure(c, capture, cfg.min_time_s);
+        for (contestant& c : contestants) measure(c, cfg.min_time_s);
     }
-
-    std::printf("\nsingle thread%s; %d measurements of >= %.2f s of thread CPU time each\n",
-                cpu >= 0 ? (", pinned to cpu " + std::to_string(cpu)).c_str() : "", cfg.reps, cfg.min_time_s);
-    std::printf("%-18s %10s %21s %16s %7s %9s\n", "decoder", "ns/record", "(min .. max)", "Mrecords/s/core", "passes",
-                "wall/cpu");
-    std::vector<double> medians;
-    for (const contestant& c : contestants) {
-        const double med = median(c.ns_per_record);
-        const auto [lo, hi] = std::minmax_element(c.ns_per_record.begin(), c.ns_per_record.end());
-        medians.push_back(med);
-        std::printf("%-18s %10.2f  (%7.2f .. %7.2f) %16.2f %7llu %9.3f\n", c.name.c_str(), med, *lo, *hi, 1e3 / med,
-                    static_cast<unsigned long long>(c.passes), c.wall_s / c.cpu_s);
-    }
-    const bool compared = contestants.size() == 2;
-    const double ratio = compared ? medians[1] / medians[0] : 0;
-    if (compared) std::printf("ratio: libfixbuf takes %.2fx the time of ipfix-proto per record\n", ratio);
-    if (cfg.ours) {
-        std::printf("targets: >= 20 M records/s/core: %s", 1e3 / medians[0] >= 20 ? "met" : "NOT met");
-        if (compared) std::printf("; >= 10x libfixbuf: %s", ratio >= 10 ? "met" : "NOT met");
-        std::printf("\n");
-    }
-    for (const contestant& c : contestants) {
-        if (c.wall_s > 1.05 * c.cpu_s) {
-            std::printf("note: %s ran %.0f%% longer in wall time than on the CPU: the machine was busy\n",
-                        c.name.c_str(), (c.wall_s / c.cpu_s - 1) * 100);
-        }
-    }
-    std::printf("\n");
-    for (size_t i = 0; i < contestants.size(); ++i) {
-        const contestant& c = contestants[i];
-        const auto [lo, hi] = std::minmax_element(c.ns_per_record.begin(), c.ns_per_record.end());
-        std::printf("{\"benchmark\":\"decode\",\"decoder\":\"%s\",\"records_per_pass\":%llu,\"ns_per_record\":%.3f,"
-                    "\"ns_per_record_min\":%.3f,\"ns_per_record_max\":%.3f,\"records_per_s_per_core\":%.0f,"
-                    "\"wall_over_cpu\":%.3f}\n",
-                    c.name.c_str(), static_cast<unsigned long long>(c.reference.records), medians[i], *lo, *hi,
-                    1e9 / medians[i], c.wall_s / c.cpu_s);
-    }
-    if (compared) std::printf("{\"benchmark\":\"decode\",\"ratio_vs_libfixbuf\":%.3f}\n", ratio);
+    report(contestants, cfg, cpu);
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "decode_bench: %s\n", e.what());
