@@ -326,6 +326,11 @@ void decoder::v9_options_template_set(stream_state& s, std::span<const uint8_t> 
             count(malformed::template_id_reserved, out);
             continue;
         }
+        // Options without a scope are as invalid as in IPFIX (and could not be re-sent as options).
+        if (scope_count == 0) {
+            count(malformed::options_scope_invalid, out);
+            continue;
+        }
         bool zero_length = false;
         for (size_t i = 0; i < field_count; ++i) zero_length |= load_be16(wire.data() + 8 + i * 4) == 0;
         if (zero_length) {

@@ -40,6 +40,7 @@ void message_writer::begin(uint32_t export_time, uint32_t sequence, uint32_t dom
 
 bool message_writer::open_set(uint16_t set_id) {
     if (set_id_ == set_id) return true;
+    if (pos_ < header_size()) return false;  // no message: the buffer is smaller than a header
     end_set();
     if (remaining() < 4) return false;
     set_start_ = pos_;
@@ -71,7 +72,9 @@ bool message_writer::add_template(uint16_t id, std::span<const field_spec> field
     const size_t saved_pos = pos_;
     const uint16_t saved_set = set_id_;
     const size_t saved_start = set_start_;
-    if (!open_set(set_id) || remaining() < need) {
+    // v9 pads the flowset to 4 bytes when it closes (options records are 2 bytes off): keep room.
+    if (!open_set(set_id) ||
+        remaining() < need + (ipfix ? 0 : (4 - (pos_ + need - set_start_) % 4) % 4)) {
         pos_ = saved_pos;
         set_id_ = saved_set;
         set_start_ = saved_start;

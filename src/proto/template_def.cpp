@@ -52,10 +52,15 @@ bool finalize_template(template_def& t) {
         } else {
             offset += f.length;
         }
-        if (f.pen != 0 || f.is_scope) continue;
-        for (const known_binding& b : bindings) {
-            if (b.ie == f.id && t.known[static_cast<size_t>(b.field)] < 0) {
+    }
+    // Bindings in priority order (a delta before a total), the first matching field for each.
+    for (const known_binding& b : bindings) {
+        if (t.known[static_cast<size_t>(b.field)] >= 0) continue;
+        for (size_t i = 0; i < t.fields.size(); ++i) {
+            const field_spec& f = t.fields[i];
+            if (f.pen == 0 && !f.is_scope && f.id == b.ie) {
                 t.known[static_cast<size_t>(b.field)] = static_cast<int16_t>(i);
+                break;
             }
         }
     }

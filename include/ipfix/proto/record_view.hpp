@@ -39,8 +39,10 @@ struct record_view {
         const int i = tmpl->index_of(f);
         if (i < 0) return {};
         const field_loc l = locs[i];
-        if (l.length == 4) return ip_address::v4(data + l.offset);
-        if (l.length == 16) return ip_address::v6(data + l.offset);
+        const bool v6 = f == known_field::source_ipv6 || f == known_field::destination_ipv6 ||
+                        f == known_field::next_hop_ipv6 || f == known_field::bgp_next_hop_ipv6;
+        if (!v6 && l.length == 4) return ip_address::v4(data + l.offset);
+        if (v6 && l.length == 16) return ip_address::v6(data + l.offset);
         return {};
     }
 
