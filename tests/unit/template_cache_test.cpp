@@ -1,0 +1,224 @@
+// Template state per stream (exporter address, port, version, domain): independence of streams,
+// lifetime with explicit time, and the bounds on streams and templates with LRU eviction.
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+#include "decode_session.hpp"
+#include "ipfix_builder.hpp"
+#include "v9_builder.hpp"
+#include "ipfix/proto/decoder.hpp"
+#include "ipfix/proto/template_cache.hpp"
+
+using namespace ipfix;
+using namespace ipfix::test;
+using proto::malformed;
+
+namespace {
+
+std::vector<uint8_t> define_256(std::vector<field> fields, uint32_t domain = 0) {
+    return ipfix_builder({.domain = domain}).template_set().template_record(256, fields).build();
+}
+
+// One data record for 256 holding a single 4-byte value.
+std::vector<uint8_t> data_256(uint32_t value, uint32_t domain = 0) {
+    return ipfix_builder({.domain = domain}).data_set(256).u32(value).build();
+}
+
+}  // namespace
+
+TEST_CASE("templates: the same id from two exporters, ports or domains are independent", "[cache]") {
+    decode_session s;
+    const auto a = endpoint("192.0.2.1", 4739);
+    const proto::exporter_endpoint other = GENERATE(endpoint("192.0.2.2", 4739), endpoint("192.0.2.1", 4740),
+                                                    endpoint("2001:db8::1", 4739));
+    // Exporter a: 256 = sourceIPv4Address; the other: 256 = bgpSourceAsNumber + 2 bytes more.
+    REQUIRE(s.feed(define_256({{8, 4}}), 0, a));
+    REQUIRE(s.feed(define_256({{16, 4}, {11, 2}}), 0, other));
+    CHECK(s.counters().templates_learned == 2);
+    CHECK(s.counters().templates_redefined == 0);
+    CHECK(s.dec.templates().stream_count() == 2);
+    CHECK(s.dec.templates().template_count() == 2);
+
+    REQUIRE(s.feed(data_256(0x0A000001), 0, a));
+    REQUIRE(s.msg.records.size() == 1);
+    CHECK(s.msg.records[0].source_address().to_string() == "10.0.0.1");
+
+    REQUIRE(s.feed(ipfix_builder().data_set(256).u32(64777).u16(80).build(), 0, other));
+    REQUIRE(s.msg.records.size() == 1);
+    CHECK(s.msg.records[0].source_as() == 64777u);
+    CHECK(s.msg.records[0].source_address().empty());
+    CHECK(malformed_summary(s.counters()).empty());
+}
+
+TEST_CASE("templates: observation domains of one exporter are independent", "[cache]") {
+    decode_session s;
+    REQUIRE(s.feed(define_256({{8, 4}}, 1)));
+    REQUIRE(s.feed(data_256(0x0A000001, 2)));  // domain 2 never defined 256
+    CHECK(s.msg.records.empty());
+    CHECK(malformed_summary(s.counters()) == "unknown_template=1");
+    REQUIRE(s.feed(data_256(0x0A000001, 1)));
+    CHECK(s.msg.records.size() == 1);
+    CHECK(s.dec.templates().stream_count() == 2);
+}
+
+TEST_CASE("templates: v9 and IPFIX from the same exporter and domain are different streams", "[cache]") {
+    decode_session s;
+    REQUIRE(s.feed(v9_builder().template_flowset().template_record(256, {{12, 4}}).build()));
+    REQUIRE(s.feed(data_256(0x0A000001)));
+    CHECK(s.msg.records.empty());
+    CHECK(s.counters()[malformed::unknown_template] == 1);
+    REQUIRE(s.feed(v9_builder().data_flowset(256).record().ipv4("10.0.0.2").build()));
+    REQUIRE(s.msg.records.size() == 1);
+    CHECK(s.msg.records[0].destination_address().to_string() == "10.0.0.2");
+}
+
+TEST_CASE("templates: a template expires after its lifetime, explicit time", "[cache][lifetime]") {
+    proto::decoder_config cfg;
+    cfg.templates.lifetime_ms = 1000;
+    decode_session s(cfg);
+    REQUIRE(s.feed(define_256({{8, 4}}), 10000));
+
+    SECTION("still alive at exactly the lifetime") {
+        REQUIRE(s.feed(data_256(1), 11000));
+        CHECK(s.msg.records.size() == 1);
+        CHECK(s.counters().templates_expired == 0);
+    }
+    SECTION("expired one millisecond later") {
+        REQUIRE(s.feed(data_256(1), 11001));
+        CHECK(s.msg.records.empty());
+        CHECK(s.counters().templates_expired == 1);
+        CHECK(malformed_summary(s.counters()) == "unknown_template=1");
+        CHECK(s.dec.templates().template_count() == 0);
+    }
+    SECTION("a refresh extends the lifetime") {
+        REQUIRE(s.feed(define_256({{8, 4}}), 10800));
+        CHECK(s.counters().templates_refreshed == 1);
+        REQUIRE(s.feed(data_256(1), 11700));
+        CHECK(s.msg.records.size() == 1);
+        REQUIRE(s.feed(data_256(1), 11800));
+        CHECK(s.msg.records.size() == 1);
+        REQUIRE(s.feed(data_256(1), 11801));
+        CHECK(s.msg.records.empty());
+        CHECK(s.counters().templates_expired == 1);
+    }
+    SECTION("data alone does not extend it") {
+        REQUIRE(s.feed(data_256(1), 10900));
+        CHECK(s.msg.records.size() == 1);
+        REQUIRE(s.feed(data_256(1), 11001));
+        CHECK(s.msg.records.empty());
+    }
+    SECTION("a redefinition restarts it") {
+        REQUIRE(s.feed(define_256({{12, 4}}), 10900));
+        REQUIRE(s.feed(data_256(1), 11900));
+        REQUIRE(s.msg.records.size() == 1);
+        CHECK(s.msg.records[0].destination_address().to_string() == "0.0.0.1");
+    }
+    SECTION("a sweep removes expired templates of every stream") {
+        REQUIRE(s.feed(define_256({{8, 4}}), 10500, endpoint("192.0.2.9")));
+        proto::decode_counters c;
+        CHECK(s.dec.templates().expire(11001, c) == 1);
+        CHECK(c.templates_expired == 1);
+        CHECK(s.dec.templates().template_count() == 1);
+        CHECK(s.dec.templates().expire(11501, c) == 1);
+        CHECK(c.templates_expired == 2);
+        CHECK(s.dec.templates().template_count() == 0);
+        CHECK(s.dec.templates().stream_count() == 2);
+    }
+}
+
+TEST_CASE("templates: the stream bound evicts the least recently used stream", "[cache][bounds]") {
+    proto::decoder_config cfg;
+    cfg.templates.max_streams = 2;
+    decode_session s(cfg);
+    const auto a = endpoint("192.0.2.1"), b = endpoint("192.0.2.2"), c = endpoint("192.0.2.3");
+    REQUIRE(s.feed(define_256({{8, 4}}), 0, a));
+    REQUIRE(s.feed(ipfix_builder().template_set().template_record(256, {{8, 4}}).template_record(257, {{12, 4}})
+                       .build(), 1, b));
+    REQUIRE(s.feed(data_256(1), 2, a));  // a is now the most recently used
+    REQUIRE(s.feed(define_256({{8, 4}}), 3, c));  // evicts b and its two templates
+    CHECK(s.counters().streams_evicted == 1);
+    CHECK(s.counters().templates_evicted == 2);
+    CHECK(s.dec.templates().stream_count() == 2);
+    CHECK(s.dec.templates().template_count() == 2);
+
+    REQUIRE(s.feed(data_256(1), 4, a));
+    CHECK(s.msg.records.size() == 1);
+    REQUIRE(s.feed(data_256(1), 5, b));  // b comes back as a new stream (evicting c), without templates
+    CHECK(s.msg.records.empty());
+    CHECK(s.counters()[malformed::unknown_template] == 1);
+    CHECK(s.counters().streams_evicted == 2);
+}
+
+TEST_CASE("templates: the template bound evicts the least recently sent template", "[cache][bounds]") {
+    proto::decoder_config cfg;
+    cfg.templates.max_templates = 3;
+    decode_session s(cfg);
+    const auto a = endpoint("192.0.2.1"), b = endpoint("192.0.2.2");
+    REQUIRE(s.feed(ipfix_builder().template_set().template_record(256, {{8, 4}}).build(), 0, a));
+    REQUIRE(s.feed(ipfix_builder().template_set().template_record(257, {{8, 4}}).build(), 1, a));
+    REQUIRE(s.feed(ipfix_builder().template_set().template_record(300, {{8, 4}}).build(), 2, b));
+    REQUIRE(s.feed(ipfix_builder().template_set().template_record(256, {{8, 4}}).build(), 3, a));  // refresh
+    // A fourth template: eviction takes from the least recently used stream first, b (its 300).
+    REQUIRE(s.feed(ipfix_builder().template_set().template_record(258, {{8, 4}}).build(), 4, a));
+    CHECK(s.counters().templates_evicted == 1);
+    CHECK(s.dec.templates().template_count() == 3);
+    REQUIRE(s.feed(ipfix_builder().data_set(300).u32(1).build(), 5, b));
+    CHECK(s.msg.records.empty());
+
+    // Now only a has templates: its least recently sent (257) goes, never the one just learned.
+    REQUIRE(s.feed(ipfix_builder().template_set().template_record(259, {{8, 4}}).build(), 6, a));
+    CHECK(s.counters().templates_evicted == 2);
+    ipfix_builder data;
+    data.data_set(256).u32(1).data_set(257).u32(2).data_set(258).u32(3).data_set(259).u32(4);
+    REQUIRE(s.feed(data.build(), 7, a));
+    REQUIRE(s.msg.records.size() == 3);
+    CHECK(s.msg.records[0].tmpl->id == 256);
+    CHECK(s.msg.records[1].tmpl->id == 258);
+    CHECK(s.msg.records[2].tmpl->id == 259);
+}
+
+TEST_CASE("templates: the cache API directly", "[cache]") {
+    proto::template_cache cache({.lifetime_ms = 100, .max_streams = 4, .max_templates = 8});
+    proto::decode_counters c;
+    proto::stream_key key{endpoint(), 7, proto::protocol_version::ipfix};
+    proto::stream_state& st = cache.stream(key, 0, c);
+    CHECK(st.key == key);
+    CHECK(st.messages == 1);
+    CHECK(&cache.stream(key, 1, c) == &st);
+    CHECK(st.messages == 2);
+    CHECK(st.last_seen_ms == 1);
+
+    auto make = [](uint16_t id, bool options) {
+        auto t = std::make_shared<proto::template_def>();
+        t->id = id;
+        t->options = options;
+        t->scope_count = options ? 1 : 0;
+        t->fields = {{8, 4, 0, options}};
+        t->wire = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0, 1, 0, 8, 0, 4};
+        proto::finalize_template(*t);
+        return std::shared_ptr<const proto::template_def>(t);
+    };
+    CHECK(cache.learn(st, make(256, false), 10, c) == proto::learn_result::learned);
+    CHECK(cache.learn(st, make(257, false), 10, c) == proto::learn_result::learned);
+    CHECK(cache.learn(st, make(258, true), 10, c) == proto::learn_result::learned);
+    CHECK(cache.learn(st, make(256, false), 20, c) == proto::learn_result::redefined);
+    CHECK(cache.template_count() == 3);
+
+    const std::vector<uint8_t> wire_256 = {1, 0, 0, 1, 0, 8, 0, 4};
+    CHECK(cache.refresh(st, 256, wire_256, 50, c) != nullptr);
+    CHECK(cache.refresh(st, 256, std::vector<uint8_t>{1, 0, 0, 1, 0, 8, 0, 8}, 50, c) == nullptr);
+    CHECK(cache.refresh(st, 999, wire_256, 50, c) == nullptr);
+    CHECK(c.templates_refreshed == 1);
+
+    CHECK(cache.find(st, 256, 150, c) != nullptr);   // refreshed at 50
+    CHECK(cache.find(st, 257, 110, c) != nullptr);   // learned at 10: exactly the lifetime
+    CHECK(cache.find(st, 257, 111, c) == nullptr);   // ... and expired past it
+    CHECK(c.templates_expired == 1);
+    CHECK(cache.withdraw_all(st, true, c) == 1);
+    CHECK(cache.withdraw(st, 256, c));
+    CHECK_FALSE(cache.withdraw(st, 256, c));
+    CHECK(c.templates_withdrawn == 2);
+    CHECK(cache.template_count() == 0);
+    cache.release_retired();
+}
