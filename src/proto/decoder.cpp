@@ -31,8 +31,10 @@ bool all_zero(std::span<const uint8_t> b) {
 }  // namespace
 
 void decoded_message::clear() {
-    header = {};
-    stream = {};
+    // Built in place: assigning `{}` has GCC build a temporary with narrow stores and copy it
+    // with wide loads, a store-forwarding stall on every message.
+    std::construct_at(&header);
+    std::construct_at(&stream);
     records.clear();
     template_events.clear();
     malformed = 0;
