@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ipfix/proto/decoder.hpp"
@@ -17,12 +18,14 @@ proto::exporter_endpoint endpoint(std::string_view address = "192.0.2.1", uint16
 struct decode_session {
     proto::decoder dec;
     proto::decoded_message msg;
+    // The datagram msg's views point into, kept like a receive buffer until the next feed().
+    std::vector<uint8_t> datagram;
 
     explicit decode_session(proto::decoder_config config = {}) : dec(config) {}
 
-    bool feed(const std::vector<uint8_t>& message, uint64_t now_ms = 0,
-              const proto::exporter_endpoint& from = endpoint()) {
-        return dec.decode(from, message, now_ms, msg);
+    bool feed(std::vector<uint8_t> message, uint64_t now_ms = 0, const proto::exporter_endpoint& from = endpoint()) {
+        datagram = std::move(message);
+        return dec.decode(from, datagram, now_ms, msg);
     }
     const proto::decode_counters& counters() const { return dec.counters(); }
 };
