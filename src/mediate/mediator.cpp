@@ -135,6 +135,19 @@ void mediator::mediate(const proto::decoded_message& msg, std::span<const uint8_
     }
 
     const proto::ip_address& exporter = msg.stream.exporter.address;
+    // Templates that pass through unchanged go out as they arrive, not only before a record of
+    // their own: a subTemplate(Multi)List (RFC 6313) refers to them from inside other records.
+    for (const proto::template_event& ev : msg.template_events) {
+        if (ev.kind == proto::template_event_kind::withdrawn || ev.def == nullptr) continue;
+        template_state& t = template_for(s, *ev.def, out_version, add, exporter);
+        if (!t.tmpl.added.empty() || !refresh_due(t, s, now_ms)) continue;
+        if (!ctx.with_room([&] { return ctx.w.add_template(t.tmpl.id, t.tmpl.fields, t.tmpl.scope_count); })) continue;
+        t.sent = true;
+        t.last_sent_ms = now_ms;
+        t.packets_at_send = s.packets;
+        ++counters_.templates_sent;
+    }
+
     const uint64_t init_ms = system_init_ms(msg.header);
     const size_t record_room = config_.max_payload - ctx.w.header_size() - 4;
     const proto::template_def* last_in = nullptr;
