@@ -1,0 +1,96 @@
+// An immutable longest-prefix-match table: a poptrie (Asai & Ohara, SIGCOMM 2015).
+// Built once from a partition of the key space (sorted segments, each carrying a 31-bit value);
+// find(key) returns the value of the segment holding key.
+//
+// Layout: the top DirectBits of the key index a flat array ("direct pointing"); below that,
+// nodes of 64 slots (6 key bits) each hold two bitmaps instead of 64 pointers: `vector` marks the
+// slots that lead to a child node, `leafvec` the slots where a new run of equal values starts.
+// A popcount of the bits up to the slot gives the child's or the leaf's rank among its siblings,
+// which are stored contiguously from base1 (nodes) and base0 (leaves). That keeps the table a few
+// MiB for a full Internet table, so most lookups hit the cache: 1 load when the direct entry is a
+// leaf, otherwise 1 load per 6 bits below DirectBits, plus the leaf.
+//
+//   std::vector<segment<uint32_t>> p = {{0, 0}, {0x0a000000, 7}, {0x0b000000, 0}};
+//   poptrie<uint32_t, 18> t(p);
+//   t.find(0x0a010203);  // 7
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ipfix/enrich/ip_key.hpp"
+
+namespace ipfix::enrich {
+
+// [start, next segment's start) maps to value. A partition starts at key 0 and is strictly sorted.
+template <class Key>
+struct segment {
+    Key start;
+    uint32_t value;
+    friend bool operator==(const segment&, const segment&) = default;
+};
+
+template <class Key, unsigned DirectBits>
+class poptrie {
+public:
+    static constexpr unsigned bits = key_bits<Key>;
+    static constexpr unsigned direct_bits = DirectBits;
+    static constexpr unsigned stride = 6;
+    static constexpr uint32_t max_value = 0x7fffffff;
+    static_assert(DirectBits >= 1 && DirectBits < bits && DirectBits <= 24);
+
+    // Every key maps to 0.
+    poptrie();
+
+    // Throws std::invalid_argument when the segments are not a partition (unsorted, not starting
+    // at 0) or a value exceeds max_value.
+    explicit poptrie(std::span<const segment<Key>> partition);
+
+    uint32_t find(Key key) const noexcept {
+        const uint32_t d = direct_[static_cast<size_t>(key >> (bits - DirectBits))];
+        if (d & leaf_flag) return d & max_value;
+        const node* n = &nodes_[d];
+        unsigned depth = DirectBits;
+        for (;;) {
+            const auto slot = static_cast<unsigned>(static_cast<Key>(key << depth) >> (bits - stride));
+            const uint64_t upto = (uint64_t{2} << slot) - 1;  // slots 0..slot (all when slot is 63)
+            if (!((n->vector >> slot) & 1))
+                return leaves_[n->base0 + static_cast<unsigned>(__builtin_popcountll(n->leafvec & upto)) - 1];
+            n = &nodes_[n->base1 + static_cast<unsigned>(__builtin_popcountll(n->vector & upto)) - 1];
+            depth += stride;
+        }
+    }
+
+    size_t node_count() const noexcept { return nodes_.size(); }
+    size_t leaf_count() const noexcept { return leaves_.size(); }
+    size_t memory_bytes() const noexcept {
+        return direct_.capacity() * sizeof(uint32_t) + nodes_.capacity() * sizeof(node) +
+               leaves_.capacity() * sizeof(uint32_t);
+    }
+
+private:
+    static constexpr uint32_t leaf_flag = 0x80000000u;
+
+    struct node {
+        uint64_t vector;   // slot leads to a child node
+        uint64_t leafvec;  // a run of equal leaf values starts at this slot
+        uint32_t base0;    // first leaf in leaves_
+        uint32_t base1;    // first child in nodes_
+    };
+
+    class builder;
+
+    std::vector<uint32_t> direct_;
+    std::vector<node> nodes_;
+    std::vector<uint32_t> leaves_;
+};
+
+extern template class poptrie<uint32_t, 16>;
+extern template class poptrie<uint32_t, 18>;
+extern template class poptrie<uint32_t, 20>;
+extern template class poptrie<u128, 16>;
+extern template class poptrie<u128, 20>;
+
+}  // namespace ipfix::enrich

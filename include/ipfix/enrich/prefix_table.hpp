@@ -1,0 +1,96 @@
+// The compiled, immutable AS/country table the data path reads: one longest-prefix-match trie per
+// address family mapping an address to a row of shared attributes (AS number, interned
+// organisation, country). Built off the data path by load_table() (table_loader.hpp); lookups
+// never allocate, lock or call libmaxminddb, and any number of threads may read one table.
+//
+//   const prefix_table& t = reader.current();          // once per burst (as_database.hpp)
+//   const as_attributes& a = t.attributes(t.find(addr));
+//   if (a.asn) ...
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ipfix/enrich/as_attributes.hpp"
+#include "ipfix/enrich/poptrie.hpp"
+#include "ipfix/proto/ip_address.hpp"
+
+namespace ipfix::enrich {
+
+// In the IPv6 partition, value v4_alias_base + d means "this region is an alias of the IPv4
+// table: the IPv4 address is key bits [d, d + 32)" (MMDB's ::/96, ::ffff:0:0/96, 6to4 2002::/16,
+// Teredo 2001::/32 all point at the IPv4 subtree). Attribute indexes stay below it.
+inline constexpr uint32_t v4_alias_base = 0x7fffff00u;
+
+// Where a table's data came from (one entry per database file, in merge order).
+struct source_info {
+    std::string path;
+    std::string database_type;  // MMDB metadata, e.g. "GeoLite2-ASN"
+    uint64_t build_epoch = 0;
+    unsigned ip_version = 0;    // 4 or 6
+    uint32_t node_count = 0;
+    uint32_t record_size = 0;
+    size_t data_records = 0;    // distinct data records the search tree points to
+    bool has_asn = false;       // some record carries an AS number
+    bool has_org = false;
+    bool has_country = false;
+};
+
+struct table_stats {
+    size_t v4_segments = 0;  // runs of equal attributes over the IPv4 space
+    size_t v6_segments = 0;
+    size_t v4_nodes = 0;
+    size_t v6_nodes = 0;
+    size_t attributes = 0;   // distinct rows, including the empty row 0
+    size_t orgs = 0;         // distinct organisation names, including the empty name 0
+    size_t memory_bytes = 0; // tries + attributes + names
+};
+
+// The material a table is compiled from. Partitions as in poptrie.hpp; values index attributes.
+struct table_parts {
+    std::vector<segment<uint32_t>> v4;
+    std::vector<segment<u128>> v6;
+    std::vector<as_attributes> attributes{as_attributes{}};  // [0] is the empty row
+    std::vector<std::string> orgs{std::string{}};           // [0] is the empty name
+    std::vector<source_info> sources;
+};
+
+class prefix_table {
+public:
+    // Every lookup misses.
+    prefix_table();
+
+    // Throws std::invalid_argument when a partition is malformed or a value or org index is out of
+    // range.
+    explicit prefix_table(table_parts parts);
+
+    // Index of the attribute row for the address; 0 when no database has data for it.
+    // IPv4: host byte order. IPv6: 16 bytes in network order; ::ffff:a.b.c.d is looked up as IPv4.
+    uint32_t find_v4(uint32_t addr) const noexcept;
+    uint32_t find_v6(const uint8_t* addr) const noexcept;
+    uint32_t find(const proto::ip_address& addr) const noexcept;
+
+    const as_attributes& attributes(uint32_t index) const noexcept { return attributes_[index]; }
+    std::string_view org_name(uint32_t org) const noexcept {
+        return std::string_view(org_blob_).substr(org_offsets_[org], org_offsets_[org + 1] - org_offsets_[org]);
+    }
+    as_info info(uint32_t index) const noexcept;
+    as_info lookup(const proto::ip_address& addr) const noexcept { return info(find(addr)); }
+
+    const table_stats& stats() const noexcept { return stats_; }
+    const std::vector<source_info>& sources() const noexcept { return sources_; }
+
+private:
+    poptrie<uint32_t, 18> v4_;
+    poptrie<u128, 16> v6_;
+    std::vector<as_attributes> attributes_;
+    std::string org_blob_;
+    std::vector<uint32_t> org_offsets_;  // name i is [offsets[i], offsets[i + 1])
+    std::vector<source_info> sources_;
+    table_stats stats_;
+};
+
+}  // namespace ipfix::enrich

@@ -1,0 +1,122 @@
+#include "ipfix/enrich/poptrie.hpp"
+
+#include <stdexcept>
+
+namespace ipfix::enrich {
+
+// Walks the key space top-down: a block (slot) that one segment covers entirely becomes a leaf,
+// any other block becomes a node whose 64 slots are examined in turn. The segment cursor only
+// moves forward, so a level costs O(slots + segments inside it).
+template <class Key, unsigned D>
+class poptrie<Key, D>::builder {
+public:
+    builder(poptrie& t, std::span<const segment<Key>> p) : t_(t), p_(p) {}
+
+    void run() {
+        constexpr unsigned span_log = bits - D;
+        t_.direct_.assign(size_t{1} << D, 0);
+        size_t s = 0;
+        for (size_t i = 0; i < t_.direct_.size(); ++i) {
+            const Key lo = static_cast<Key>(Key(i) << span_log);
+            const Key hi = static_cast<Key>(lo + ((Key{1} << span_log) - 1));
+            s = seek(s, lo);
+            if (covers(s, hi)) {
+                t_.direct_[i] = leaf_flag | p_[s].value;
+            } else {
+                const uint32_t index = new_nodes(1);
+                t_.direct_[i] = index;
+                build_node(index, lo, D, s);
+            }
+        }
+        t_.nodes_.shrink_to_fit();
+        t_.leaves_.shrink_to_fit();
+    }
+
+private:
+    // The segment holding key, searching forward from segment `from` (which starts at or before key).
+    size_t seek(size_t from, Key key) const {
+        while (from + 1 < p_.size() && p_[from + 1].start <= key) ++from;
+        return from;
+    }
+
+    // Whether segment i, which holds the block's first key, also holds its last key `hi`.
+    bool covers(size_t i, Key hi) const { return i + 1 == p_.size() || p_[i + 1].start > hi; }
+
+    uint32_t new_nodes(size_t n) {
+        const size_t first = t_.nodes_.size();
+        if (first + n >= leaf_flag) throw std::length_error("poptrie: too many nodes");
+        t_.nodes_.resize(first + n);
+        return static_cast<uint32_t>(first);
+    }
+
+    void build_node(uint32_t index, Key lo, unsigned depth, size_t s) {
+        // Below the last full stride the slot index holds the remaining key bits followed by zeros
+        // (see find()); slots with non-zero low bits are unreachable and left as "same leaf as before".
+        const bool last = depth + stride > bits;
+        const unsigned extra = last ? depth + stride - bits : 0;
+        const unsigned span_log = last ? 0 : bits - depth - stride;
+
+        node n{};
+        Key child_lo[64];
+        size_t child_seg[64];
+        unsigned children = 0;
+        uint32_t runs[64];
+        unsigned run_count = 0;
+
+        for (unsigned k = 0; k < 64; ++k) {
+            if (last && (k & ((1u << extra) - 1)) != 0) continue;
+            const Key slot_lo = last ? static_cast<Key>(lo + Key(k >> extra))
+                                     : static_cast<Key>(lo + (Key(k) << span_log));
+            const Key slot_hi = static_cast<Key>(slot_lo + ((Key{1} << span_log) - 1));
+            s = seek(s, slot_lo);
+            if (covers(s, slot_hi)) {
+                const uint32_t v = p_[s].value;
+                if (run_count == 0 || runs[run_count - 1] != v) {
+                    n.leafvec |= uint64_t{1} << k;
+                    runs[run_count++] = v;
+                }
+            } else {
+                n.vector |= uint64_t{1} << k;
+                child_lo[children] = slot_lo;
+                child_seg[children] = s;
+                ++children;
+            }
+        }
+
+        if (t_.leaves_.size() + run_count > UINT32_MAX) throw std::length_error("poptrie: too many leaves");
+        n.base0 = static_cast<uint32_t>(t_.leaves_.size());
+        t_.leaves_.insert(t_.leaves_.end(), runs, runs + run_count);
+        n.base1 = children ? new_nodes(children) : 0;
+        t_.nodes_[index] = n;
+        for (unsigned j = 0; j < children; ++j) build_node(n.base1 + j, child_lo[j], depth + stride, child_seg[j]);
+    }
+
+    poptrie& t_;
+    std::span<const segment<Key>> p_;
+};
+
+template <class Key, unsigned D>
+poptrie<Key, D>::poptrie() : direct_(size_t{1} << D, leaf_flag) {}
+
+template <class Key, unsigned D>
+poptrie<Key, D>::poptrie(std::span<const segment<Key>> partition) {
+    if (partition.empty()) {
+        direct_.assign(size_t{1} << D, leaf_flag);
+        return;
+    }
+    if (partition.front().start != 0) throw std::invalid_argument("poptrie: partition does not start at 0");
+    for (size_t i = 0; i < partition.size(); ++i) {
+        if (partition[i].value > max_value) throw std::invalid_argument("poptrie: value out of range");
+        if (i && !(partition[i - 1].start < partition[i].start))
+            throw std::invalid_argument("poptrie: partition not strictly sorted");
+    }
+    builder(*this, partition).run();
+}
+
+template class poptrie<uint32_t, 16>;
+template class poptrie<uint32_t, 18>;
+template class poptrie<uint32_t, 20>;
+template class poptrie<u128, 16>;
+template class poptrie<u128, 20>;
+
+}  // namespace ipfix::enrich

@@ -1,0 +1,84 @@
+#include "ipfix/enrich/prefix_table.hpp"
+
+#include <limits>
+#include <stdexcept>
+
+namespace ipfix::enrich {
+
+namespace {
+
+void check_parts(const table_parts& p) {
+    if (p.attributes.empty() || p.attributes[0] != as_attributes{})
+        throw std::invalid_argument("prefix_table: attribute row 0 must be empty");
+    if (p.orgs.empty() || !p.orgs[0].empty()) throw std::invalid_argument("prefix_table: org name 0 must be empty");
+    if (p.attributes.size() >= v4_alias_base) throw std::invalid_argument("prefix_table: too many attribute rows");
+    for (const auto& a : p.attributes)
+        if (a.org >= p.orgs.size()) throw std::invalid_argument("prefix_table: org index out of range");
+    const auto rows = p.attributes.size();
+    for (const auto& s : p.v4)
+        if (s.value >= rows) throw std::invalid_argument("prefix_table: IPv4 value out of range");
+    for (const auto& s : p.v6)
+        if (s.value >= rows && (s.value < v4_alias_base || s.value > v4_alias_base + 96))
+            throw std::invalid_argument("prefix_table: IPv6 value out of range");
+}
+
+}  // namespace
+
+prefix_table::prefix_table() : attributes_(1), org_offsets_{0, 0} {
+    stats_.attributes = 1;
+    stats_.orgs = 1;
+    stats_.memory_bytes = v4_.memory_bytes() + v6_.memory_bytes();
+}
+
+prefix_table::prefix_table(table_parts parts) {
+    check_parts(parts);
+    v4_ = poptrie<uint32_t, 18>(parts.v4);
+    v6_ = poptrie<u128, 16>(parts.v6);
+    attributes_ = std::move(parts.attributes);
+    sources_ = std::move(parts.sources);
+
+    size_t total = 0;
+    for (const auto& o : parts.orgs) total += o.size();
+    if (total > std::numeric_limits<uint32_t>::max()) throw std::invalid_argument("prefix_table: names too long");
+    org_blob_.reserve(total);
+    org_offsets_.reserve(parts.orgs.size() + 1);
+    for (const auto& o : parts.orgs) {
+        org_offsets_.push_back(static_cast<uint32_t>(org_blob_.size()));
+        org_blob_ += o;
+    }
+    org_offsets_.push_back(static_cast<uint32_t>(org_blob_.size()));
+
+    stats_.v4_segments = parts.v4.size();
+    stats_.v6_segments = parts.v6.size();
+    stats_.v4_nodes = v4_.node_count();
+    stats_.v6_nodes = v6_.node_count();
+    stats_.attributes = attributes_.size();
+    stats_.orgs = parts.orgs.size();
+    stats_.memory_bytes = v4_.memory_bytes() + v6_.memory_bytes() + attributes_.capacity() * sizeof(as_attributes) +
+                          org_blob_.capacity() + org_offsets_.capacity() * sizeof(uint32_t);
+}
+
+uint32_t prefix_table::find_v4(uint32_t addr) const noexcept { return v4_.find(addr); }
+
+uint32_t prefix_table::find_v6(const uint8_t* addr) const noexcept {
+    if (is_v4_mapped(addr)) return v4_.find(v4_key(addr + 12));
+    const u128 key = v6_key(addr);
+    const uint32_t v = v6_.find(key);
+    if (v < v4_alias_base) [[likely]]
+        return v;
+    const unsigned shift = v - v4_alias_base;
+    return v4_.find(static_cast<uint32_t>(static_cast<u128>(key << shift) >> 96));
+}
+
+uint32_t prefix_table::find(const proto::ip_address& addr) const noexcept {
+    if (addr.family == 4) return find_v4(v4_key(addr.bytes.data()));
+    if (addr.family == 6) return find_v6(addr.bytes.data());
+    return 0;
+}
+
+as_info prefix_table::info(uint32_t index) const noexcept {
+    const as_attributes& a = attributes_[index];
+    return as_info{index != 0, a.asn, org_name(a.org), a.country_code()};
+}
+
+}  // namespace ipfix::enrich
