@@ -2,7 +2,8 @@
 """Golden test of the offline path (ipfix-enricher --offline) on one corpus capture, judged by
 programs we did not write where possible.
 
-  check_capture.py --enricher E --dump D --db-dir DIR [--tshark T] [--ipfixdump I] CAPTURE
+  check_capture.py --enricher E --dump D --db-dir DIR --corpus C [--tshark T] [--ipfixdump I]
+                   [--policy SOURCE,DESTINATION] CAPTURE...
 
 The capture goes through decode, enrich and mediate to two collectors: 127.0.0.1:2056 in the
 input's own version and 127.0.0.1:4739 as IPFIX, with AS names and countries on (enterprise
@@ -11,9 +12,11 @@ input's own version and 127.0.0.1:4739 as IPFIX, with AS names and countries on 
     in order with equal values, then exactly the added fields (by IE, enterprise and length in
     the output template), nothing else;
   - bgpSource/DestinationAsNumber is what mmdblookup finds for the record's address where policy
-    fills it (field absent or a bad value: 0, 23456, 64512-65534, 4200000000-4294967295), else
-    the router's value; a field of 2 bytes gets 23456 (AS_TRANS) for an AS > 65535; names and
-    countries are the databases' organisation and iso_code;
+    fills it (fill, the default: field absent or a bad value: 0, 23456, 64512-65534,
+    4200000000-4294967295; override: whenever the database knows the address; never: not at all,
+    nor is the field added), else the router's value; a field of 2 bytes gets 23456 (AS_TRANS)
+    for an AS > 65535; names and countries are the databases' organisation and iso_code (empty
+    for a direction whose policy is never);
   - sequence numbers: per output stream, IPFIX = data records sent before, v9 = packets sent before;
     ipfix-dump on the output sees no gap;
   - tshark decodes the output with no expert warning or error;
@@ -91,6 +94,9 @@ V9_SCOPES = {'scopeSystem': 'exportingProcessId', 'scopeInterface': 'ingressInte
              'scopeLineCard': 'lineCardId', 'scopeCache': 'meteringProcessId', 'scopeTemplate': 'templateId'}
 
 
+POLICIES = ('fill', 'override', 'never')
+
+
 def is_bad_as(v):
     return v == 0 or v == AS_TRANS or 64512 <= v <= 65534 or v >= 4200000000
 
@@ -101,8 +107,8 @@ general:
 enrichment:
   asn_database: {asn}
   country_database: {country}
-  source: fill
-  destination: fill
+  source: {source}
+  destination: {destination}
   names:
     enterprise_number: {pen}
   original_exporter: true
@@ -130,6 +136,7 @@ class Checker:
         self.asn_db = db / 'asn.mmdb'
         self.country_db = db / 'country.mmdb'
         self.oracle = MmdbOracle(args.mmdblookup, self.asn_db, self.country_db)
+        self.policy = dict(zip(('src', 'dst'), args.policy.split(',')))
 
     def count(self, what, n=1):
         self.counts[what] = self.counts.get(what, 0) + n
@@ -191,7 +198,8 @@ class Checker:
         with tempfile.TemporaryDirectory(prefix='offline-golden-') as tmp:
             tmp = Path(tmp)
             cfg = tmp / 'config.yaml'
-            cfg.write_text(CONFIG.format(asn=self.asn_db, country=self.country_db, pen=PEN_NAMES))
+            cfg.write_text(CONFIG.format(asn=self.asn_db, country=self.country_db, pen=PEN_NAMES,
+                                         source=self.policy['src'], destination=self.policy['dst']))
             out = tmp / 'out.pcap'
             cmd = [self.a.enricher, '--offline', self.capture, '--write', out, '-c', cfg]
             for p in EXTRA_PORTS:
@@ -331,7 +339,9 @@ class Checker:
                     addr = address_of(fin[names.index(k)][1])  # the first such field, as the enricher
                     if addr:
                         break
-            found[side] = self.oracle.lookup(addr) if (addr and not options) else (0, '', '')
+            # policy never: no lookup at all, so no name or country either
+            looked_up = addr and not options and self.policy[side] != 'never'
+            found[side] = self.oracle.lookup(addr) if looked_up else (0, '', '')
 
         # The fields the input had, in order, with only a bad AS replaced.
         if len(fout) < len(fin):
@@ -362,10 +372,11 @@ class Checker:
             if side and n_in not in seen_as and not options:
                 seen_as.add(n_in)
                 asn = found[side][0]
-                if asn and isinstance(v_in, int) and is_bad_as(v_in):
+                policy = self.policy[side]
+                if asn and isinstance(v_in, int) and (policy == 'override' or policy == 'fill' and is_bad_as(v_in)):
                     length = as_len.get(n_in, 4)
                     want = asn if asn < (1 << (8 * length)) else AS_TRANS
-                    self.count('as filled in place' if want == asn else 'as_trans in place')
+                    self.count('as written in place' if want == asn else 'as_trans written in place')
                 else:
                     self.count('as kept')
             if v_out != want:
@@ -376,7 +387,7 @@ class Checker:
         added = []
         if enriched:
             for side in ('src', 'dst'):
-                if AS_KEYS[side] not in names:
+                if AS_KEYS[side] not in names and self.policy[side] != 'never':
                     added.append((AS_KEYS[side], (16 if side == 'src' else 17, 0, 4), found[side][0]))
             if out_version == 10:
                 for ie, what in NAME_IDS.items():
@@ -466,6 +477,8 @@ def main():
     ap.add_argument('--tshark', default='')
     ap.add_argument('--ipfixdump', default='')
     ap.add_argument('--corpus', required=True)
+    ap.add_argument('--policy', default='fill,fill', choices=[f'{s},{d}' for s in POLICIES for d in POLICIES],
+                    help='enrichment source,destination policy (fill: missing or bad AS only)')
     ap.add_argument('captures', nargs='+', help='relative to --corpus')
     a = ap.parse_args()
     failed = 0

@@ -118,7 +118,8 @@ def check(a, rel):
         tmp = Path(tmp)
         cfg = tmp / 'config.yaml'
         db = Path(a.db_dir)
-        cfg.write_text(CONFIG.format(asn=db / 'asn.mmdb', country=db / 'country.mmdb', pen=PEN_NAMES))
+        cfg.write_text(CONFIG.format(asn=db / 'asn.mmdb', country=db / 'country.mmdb', pen=PEN_NAMES,
+                                     source='fill', destination='fill'))
         out = tmp / 'out.pcap'
         cmd = [a.enricher, '--offline', Path(a.corpus) / rel, '--write', out, '-c', cfg]
         for p in EXTRA_PORTS:
