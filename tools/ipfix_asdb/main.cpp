@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fmt/core.h>
 #include <fstream>
 #include <iostream>
@@ -53,6 +54,9 @@ int run_build(const std::string& out, const std::vector<std::string>& inputs, co
         for (const auto& p : inputs) desc += " " + p.substr(p.find_last_of('/') + 1);
     }
     asdb::write_mmdb(nets, out, desc);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(out, ec);
+    fmt::print(stderr, "ipfix-asdb: wrote {} ({} bytes)\n", out, ec ? 0 : size);
     return 0;
 }
 

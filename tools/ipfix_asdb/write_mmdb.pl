@@ -32,17 +32,14 @@ my $tree = MaxMind::DB::Writer::Tree->new(
 );
 
 binmode STDIN, ':encoding(UTF-8)';
-my $count = 0;
 while ( my $line = <STDIN> ) {
     chomp $line;
     my ( $network, $asn, $org ) = split /\t/, $line, 3;
     my %record = ( autonomous_system_number => $asn + 0 );
     $record{autonomous_system_organization} = $org if defined $org && length $org;
     $tree->insert_network( $network, \%record );
-    ++$count;
 }
 
 open my $fh, '>:raw', $out or die "cannot write $out: $!\n";
 $tree->write_tree($fh);
 close $fh or die "cannot write $out: $!\n";
-print STDERR "ipfix-asdb: wrote $count networks to $out\n";
