@@ -1,5 +1,6 @@
 // AS lookup cost: our compiled table (prefix_table::find) beside libmaxminddb's
-// MMDB_lookup_sockaddr on the same databases and the same address stream, in one run.
+// MMDB_lookup_sockaddr on the same databases and the same address stream, in one run; and the
+// structure choices behind the table (IPv4: poptrie variants vs DIR-24-8; IPv6: poptrie variants).
 //
 //   lookup_bench [--asn FILE] [--country FILE] [--lookups N] [--reps N]
 //                [--asdb PATH/TO/ipfix-asdb --workdir DIR]
@@ -12,7 +13,7 @@
 // 75% IPv4), drawn with a Zipf law (s = 1.1), so a few addresses repeat a lot and a long tail
 // appears rarely, as in flow records; a uniform-random IPv4 stream shows the cold-cache case.
 // Each figure is the median of --reps passes (min-max beside it), in thread CPU time. Peak RSS is read from
-// /proc/self/status after loading, before the streams are built.
+// /proc/self/status after the load and after a reload (two tables alive), before the streams are built.
 #include <maxminddb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -32,8 +33,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ipfix/enrich/as_database.hpp"
 #include "ipfix/enrich/table_loader.hpp"
-#include "lookup_bench_dir24.hpp"
 
 namespace {
 
@@ -212,25 +213,34 @@ int run(settings s) {
     std::vector<std::string> paths{s.asn};
     if (!s.country.empty()) paths.push_back(s.country);
 
+    // As the daemon does it: load, a worker holding the table, then a reload built beside it.
     const long rss_before = status_kib("VmRSS:");
     const auto t0 = clock_type::now();
-    table_parts parts = load_parts(paths);
+    as_database db(load_table(paths));
     const auto t1 = clock_type::now();
-    table_parts parts_copy = parts;  // the pool and the variants are built from the partitions
-    const prefix_table table(std::move(parts_copy));
-    const auto t2 = clock_type::now();
-    const long hwm = status_kib("VmHWM:");
+    const long hwm_loaded = status_kib("VmHWM:");
+    const long rss_loaded = status_kib("VmRSS:");
+    as_database::reader worker(db);
+    (void)worker.current();
+    db.reload(paths);
+    const long hwm_reload = status_kib("VmHWM:");
+    (void)worker.current();  // the worker moves on; the old table can go
+    db.reclaim();
+    const auto table_ptr = db.snapshot();
+    const prefix_table& table = *table_ptr;
     for (const auto& src : table.sources())
         std::printf("database %s: %s, %u nodes, %zu data records\n", src.path.c_str(), src.database_type.c_str(),
                     src.node_count, src.data_records);
     const auto& st = table.stats();
-    std::printf("table: IPv4 %zu segments / %zu nodes, IPv6 %zu segments / %zu nodes, %zu rows, %.1f MiB\n",
-                st.v4_segments, st.v4_nodes, st.v6_segments, st.v6_nodes, st.attributes,
+    std::printf("table: IPv4 %zu segments / %zu groups, IPv6 %zu segments / %zu nodes, %zu rows, %.1f MiB\n",
+                st.v4_segments, st.v4_groups, st.v6_segments, st.v6_nodes, st.attributes,
                 static_cast<double>(st.memory_bytes) / (1 << 20));
-    std::printf("load: read+merge %.0f ms, compile %.0f ms; RSS %ld KiB before, peak %ld KiB (%.0f MiB) loaded\n",
-                std::chrono::duration<double, std::milli>(t1 - t0).count(),
-                std::chrono::duration<double, std::milli>(t2 - t1).count(), rss_before, hwm,
-                static_cast<double>(hwm) / 1024);
+    std::printf("load_table: %.0f ms; RSS %.0f MiB before, %.0f MiB loaded; peak RSS %.0f MiB after the load, "
+                "%.0f MiB through a reload\n",
+                std::chrono::duration<double, std::milli>(t1 - t0).count(), static_cast<double>(rss_before) / 1024,
+                static_cast<double>(rss_loaded) / 1024, static_cast<double>(hwm_loaded) / 1024,
+                static_cast<double>(hwm_reload) / 1024);
+    const table_parts parts = load_parts(paths);  // the address pool and the structure variants
 
     std::vector<std::unique_ptr<mmdb_handle>> mmdbs;
     for (const auto& p : paths) mmdbs.push_back(std::make_unique<mmdb_handle>(p));
@@ -238,11 +248,6 @@ int run(settings s) {
     std::mt19937_64 rng(1);
     const auto pool = make_pool(parts, 200'000, rng);
     const auto stream = zipf_stream(pool.size(), s.lookups, 1.1, rng);
-    std::vector<uint32_t> uniform_v4(s.lookups);
-    for (auto& a : uniform_v4) a = static_cast<uint32_t>(rng());
-    std::vector<uint32_t> zipf_v4;
-    for (uint32_t i : stream)
-        if (pool[i].addr.family == 4) zipf_v4.push_back(v4_key(pool[i].addr.bytes.data()));
 
     size_t agree = 0, found = 0;
     for (uint32_t i = 0; i < pool.size(); ++i) {
@@ -261,92 +266,166 @@ int run(settings s) {
     }
     std::printf("address pool: %zu addresses, %zu found, ASN agrees with libmaxminddb on %zu\n", pool.size(), found,
                 agree);
-    std::printf("stream: %zu lookups, Zipf s=1.1 over the pool (%zu IPv4), %d reps\n\n", stream.size(),
-                zipf_v4.size(), s.reps);
+    std::printf("stream: %zu lookups, Zipf s=1.1 over the pool, %d reps; ns per lookup in thread CPU time, "
+                "median (min-max)\n\n",
+                stream.size(), s.reps);
 
+    // Both sides read their input sequentially, as a burst of records would be.
     const size_t n = stream.size();
-    const figure ours = measure(s.reps, n, [&] {
-        uint64_t sum = 0;
-        for (uint32_t i : stream) sum += table.find(pool[i].addr);
-        return sum;
-    });
-    const figure ours_asn = measure(s.reps, n, [&] {
-        uint64_t sum = 0;
-        for (uint32_t i : stream) sum += table.attributes(table.find(pool[i].addr)).asn;
-        return sum;
-    });
-    const figure mmdb_one = measure(s.reps, n, [&] {
-        uint64_t sum = 0;
-        int err = 0;
-        for (uint32_t i : stream) sum += MMDB_lookup_sockaddr(&mmdbs[0]->db, pool[i].sa(), &err).entry.offset;
-        return sum;
-    });
-    const figure mmdb_all = measure(s.reps, n, [&] {
-        uint64_t sum = 0;
-        int err = 0;
-        for (uint32_t i : stream)
-            for (const auto& m : mmdbs) sum += MMDB_lookup_sockaddr(&m->db, pool[i].sa(), &err).entry.offset;
-        return sum;
-    });
-    const figure mmdb_asn = measure(s.reps, n, [&] {
-        uint64_t sum = 0;
-        int err = 0;
-        MMDB_entry_data_s d;
-        for (uint32_t i : stream) {
-            MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&mmdbs[0]->db, pool[i].sa(), &err);
-            if (r.found_entry && MMDB_get_value(&r.entry, &d, "autonomous_system_number", nullptr) == MMDB_SUCCESS &&
-                d.has_data)
-                sum += d.uint32;
-        }
-        return sum;
-    });
-    std::printf("Zipf mix, IPv4 and IPv6:\n");
-    print("ours: prefix_table::find (ASN + org + country row)", ours);
-    print("ours: find + attributes().asn", ours_asn);
-    print("libmaxminddb: MMDB_lookup_sockaddr, ASN database", mmdb_one);
-    if (mmdbs.size() > 1) print("libmaxminddb: MMDB_lookup_sockaddr, ASN + country databases", mmdb_all);
-    print("libmaxminddb: lookup + MMDB_get_value(asn), ASN database", mmdb_asn);
-    std::printf("  ratio libmaxminddb/ours: %.1fx (lookup_sockaddr, one database)", mmdb_one.median / ours.median);
-    if (mmdbs.size() > 1) std::printf(", %.1fx (both databases)", mmdb_all.median / ours.median);
-    std::printf(", %.1fx (lookup + ASN value)\n\n", mmdb_asn.median / ours_asn.median);
-
-    // The structure choice for IPv4: poptrie with 16/18/20 direct bits against DIR-24-8.
-    const poptrie<uint32_t, 16> p16(parts.v4);
-    const poptrie<uint32_t, 18> p18(parts.v4);
-    const poptrie<uint32_t, 20> p20(parts.v4);
-    const perf::dir24_8 dir(parts.v4);
-    auto v4_pass = [&](const std::vector<uint32_t>& keys, auto& t) {
-        return measure(s.reps, keys.size(), [&] {
+    std::vector<ip_address> addrs, addrs4, addrs6;
+    std::vector<sockaddr_in6> sockaddrs;
+    addrs.reserve(n);
+    sockaddrs.reserve(n);
+    for (uint32_t i : stream) {
+        addrs.push_back(pool[i].addr);
+        (pool[i].addr.family == 4 ? addrs4 : addrs6).push_back(pool[i].addr);
+        sockaddrs.push_back(pool[i].sa6);
+    }
+    auto ours_find = [&](const std::vector<ip_address>& v) {
+        return measure(s.reps, v.size(), [&] {
             uint64_t sum = 0;
-            for (uint32_t k : keys) sum += t.find(k);
+            for (const auto& a : v) sum += table.find(a);
             return sum;
         });
     };
-    const figure mmdb_v4_uniform = measure(s.reps, uniform_v4.size(), [&] {
+    auto ours_burst = [&](const std::vector<ip_address>& v) {
+        return measure(s.reps, v.size(), [&] {
+            uint32_t out[32];
+            uint64_t sum = 0;
+            for (size_t i = 0; i + 32 <= v.size(); i += 32) {
+                table.find_burst(std::span<const ip_address>(v.data() + i, 32), out);
+                for (uint32_t x : out) sum += x;
+            }
+            return sum;
+        });
+    };
+    auto mmdb_pass = [&](size_t databases, bool asn_value) {
+        return measure(s.reps, n, [&] {
+            uint64_t sum = 0;
+            int err = 0;
+            MMDB_entry_data_s d;
+            for (const auto& sa : sockaddrs)
+                for (size_t k = 0; k < databases; ++k) {
+                    MMDB_lookup_result_s r =
+                        MMDB_lookup_sockaddr(&mmdbs[k]->db, reinterpret_cast<const sockaddr*>(&sa), &err);
+                    sum += r.entry.offset;
+                    if (asn_value && r.found_entry &&
+                        MMDB_get_value(&r.entry, &d, "autonomous_system_number", nullptr) == MMDB_SUCCESS && d.has_data)
+                        sum += d.uint32;
+                }
+            return sum;
+        });
+    };
+
+    const figure ours = ours_find(addrs);
+    const figure burst = ours_burst(addrs);
+    const figure ours_asn = measure(s.reps, n, [&] {
         uint64_t sum = 0;
-        int err = 0;
-        sockaddr_in sin{};
-        sin.sin_family = AF_INET;
-        for (uint32_t k : uniform_v4) {
-            sin.sin_addr.s_addr = htonl(k);
-            sum += MMDB_lookup_sockaddr(&mmdbs[0]->db, reinterpret_cast<const sockaddr*>(&sin), &err).entry.offset;
-        }
+        for (const auto& a : addrs) sum += table.attributes(table.find(a)).asn;
         return sum;
     });
+    const figure mmdb_one = mmdb_pass(1, false);
+    const figure mmdb_asn = mmdb_pass(1, true);
+    const figure mmdb_all = mmdbs.size() > 1 ? mmdb_pass(mmdbs.size(), false) : mmdb_one;
+    std::printf("Zipf mix, IPv4 and IPv6:\n");
+    print("ours: prefix_table::find, one by one", ours);
+    print("ours: prefix_table::find_burst, bursts of 32", burst);
+    print("ours: find + attributes().asn", ours_asn);
+    print("libmaxminddb: MMDB_lookup_sockaddr, ASN database", mmdb_one);
+    print("libmaxminddb: lookup_sockaddr + MMDB_get_value(asn)", mmdb_asn);
+    if (mmdbs.size() > 1) print("libmaxminddb: lookup_sockaddr in ASN and country databases", mmdb_all);
+    std::printf("  ratio, MMDB_lookup_sockaddr (ASN database) / ours: %.1fx one by one, %.1fx in bursts\n",
+                mmdb_one.median / ours.median, mmdb_one.median / burst.median);
+    std::printf("  ratio, lookup_sockaddr + get_value(asn) / find + asn: %.1fx\n", mmdb_asn.median / ours_asn.median);
+    if (mmdbs.size() > 1)
+        std::printf("  ratio, lookup_sockaddr in both databases / ours (one lookup gives both): %.1fx one by one, "
+                    "%.1fx in bursts\n",
+                    mmdb_all.median / ours.median, mmdb_all.median / burst.median);
+    std::printf("\nby family (the addresses of the same mix):\n");
+    print("ours: find, IPv4", ours_find(addrs4));
+    print("ours: find_burst, IPv4", ours_burst(addrs4));
+    print("ours: find, IPv6", ours_find(addrs6));
+    print("ours: find_burst, IPv6", ours_burst(addrs6));
+
+    // The structure choice for IPv4: poptrie with 16/18/20/24 direct bits against DIR-24-8.
+    const poptrie<uint32_t, 16> p16(parts.v4);
+    const poptrie<uint32_t, 18> p18(parts.v4);
+    const poptrie<uint32_t, 20> p20(parts.v4);
+    const poptrie<uint32_t, 24> p24(parts.v4);
+    const dir24_8 dir(parts.v4);
+    std::vector<uint32_t> zipf_v4, uniform_v4(s.lookups);
+    for (const auto& a : addrs4) zipf_v4.push_back(v4_key(a.bytes.data()));
+    for (auto& a : uniform_v4) a = static_cast<uint32_t>(rng());
+    auto keys_pass = [&](const auto& keys, const auto& t) {
+        return measure(s.reps, keys.size(), [&] {
+            uint64_t sum = 0;
+            for (const auto k : keys) sum += t.find(k);
+            return sum;
+        });
+    };
+    auto label = [](const char* what, size_t bytes) {
+        static char buf[96];
+        std::snprintf(buf, sizeof buf, "%s (%.1f MiB)", what, static_cast<double>(bytes) / (1 << 20));
+        return buf;
+    };
     for (const auto* keys : {&zipf_v4, &uniform_v4}) {
-        std::printf("IPv4 only, %s:\n", keys == &zipf_v4 ? "Zipf mix" : "uniform random addresses (cold cache)");
-        char label[96];
-        std::snprintf(label, sizeof label, "poptrie, 16 direct bits (%.1f MiB)", static_cast<double>(p16.memory_bytes()) / (1 << 20));
-        print(label, v4_pass(*keys, p16));
-        std::snprintf(label, sizeof label, "poptrie, 18 direct bits (%.1f MiB) [used]", static_cast<double>(p18.memory_bytes()) / (1 << 20));
-        print(label, v4_pass(*keys, p18));
-        std::snprintf(label, sizeof label, "poptrie, 20 direct bits (%.1f MiB)", static_cast<double>(p20.memory_bytes()) / (1 << 20));
-        print(label, v4_pass(*keys, p20));
-        std::snprintf(label, sizeof label, "DIR-24-8 (%.1f MiB)", static_cast<double>(dir.memory_bytes()) / (1 << 20));
-        print(label, v4_pass(*keys, dir));
-        if (keys == &uniform_v4) print("libmaxminddb: MMDB_lookup_sockaddr", mmdb_v4_uniform);
+        std::printf("\nIPv4 structures, %s:\n", keys == &zipf_v4 ? "IPv4 of the Zipf mix" : "uniform random addresses");
+        print(label("poptrie, 16 direct bits", p16.memory_bytes()), keys_pass(*keys, p16));
+        print(label("poptrie, 18 direct bits", p18.memory_bytes()), keys_pass(*keys, p18));
+        print(label("poptrie, 20 direct bits", p20.memory_bytes()), keys_pass(*keys, p20));
+        print(label("poptrie, 24 direct bits", p24.memory_bytes()), keys_pass(*keys, p24));
+        print(label("DIR-24-8 [used]", dir.memory_bytes()), keys_pass(*keys, dir));
     }
-    std::printf("\nVmHWM at exit (with the benchmark's own streams and the DIR-24-8 table): %ld KiB\n",
+    print("libmaxminddb: MMDB_lookup_sockaddr, uniform random IPv4", measure(s.reps, uniform_v4.size(), [&] {
+              uint64_t sum = 0;
+              int err = 0;
+              sockaddr_in sin{};
+              sin.sin_family = AF_INET;
+              for (uint32_t k : uniform_v4) {
+                  sin.sin_addr.s_addr = htonl(k);
+                  sum += MMDB_lookup_sockaddr(&mmdbs[0]->db, reinterpret_cast<const sockaddr*>(&sin), &err).entry.offset;
+              }
+              return sum;
+          }));
+
+    // IPv6: direct pointing of 16, 20 or 24 bits, one by one and in batches.
+    std::vector<u128> zipf_v6;
+    for (const auto& a : addrs6) zipf_v6.push_back(v6_key(a.bytes.data()));
+    {
+        const poptrie<u128, 16> q16(parts.v6);
+        const poptrie<u128, 20> q20(parts.v6);
+        const poptrie<u128, 24> q24(parts.v6);
+        auto batch_pass = [&](const auto& t) {
+            return measure(s.reps, zipf_v6.size(), [&] {
+                std::vector<uint32_t> out(zipf_v6.size());
+                t.find_batch(zipf_v6.data(), out.data(), zipf_v6.size());
+                uint64_t sum = 0;
+                for (uint32_t x : out) sum += x;
+                return sum;
+            });
+        };
+        std::printf("\nIPv6 structures, IPv6 of the Zipf mix:\n");
+        print(label("poptrie, 16 direct bits [used]", q16.memory_bytes()), keys_pass(zipf_v6, q16));
+        print("  the same, find_batch", batch_pass(q16));
+        print(label("poptrie, 20 direct bits", q20.memory_bytes()), keys_pass(zipf_v6, q20));
+        print("  the same, find_batch", batch_pass(q20));
+        print(label("poptrie, 24 direct bits", q24.memory_bytes()), keys_pass(zipf_v6, q24));
+        std::vector<sockaddr_in6> v6_sa;
+        for (const auto& a : addrs6) {
+            sockaddr_in6 x{};
+            x.sin6_family = AF_INET6;
+            std::memcpy(&x.sin6_addr, a.bytes.data(), 16);
+            v6_sa.push_back(x);
+        }
+        print("libmaxminddb: MMDB_lookup_sockaddr, ASN database", measure(s.reps, v6_sa.size(), [&] {
+                  uint64_t sum = 0;
+                  int err = 0;
+                  for (const auto& x : v6_sa)
+                      sum += MMDB_lookup_sockaddr(&mmdbs[0]->db, reinterpret_cast<const sockaddr*>(&x), &err).entry.offset;
+                  return sum;
+              }));
+    }
+    std::printf("\nVmHWM at exit (with the benchmark's streams and comparison tables): %ld KiB\n",
                 status_kib("VmHWM:"));
     return 0;
 }

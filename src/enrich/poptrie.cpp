@@ -116,7 +116,9 @@ poptrie<Key, D>::poptrie(std::span<const segment<Key>> partition) {
 template class poptrie<uint32_t, 16>;
 template class poptrie<uint32_t, 18>;
 template class poptrie<uint32_t, 20>;
+template class poptrie<uint32_t, 24>;
 template class poptrie<u128, 16>;
 template class poptrie<u128, 20>;
+template class poptrie<u128, 24>;
 
 }  // namespace ipfix::enrich

@@ -1,5 +1,6 @@
 #include "ipfix/enrich/prefix_table.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
@@ -32,7 +33,7 @@ prefix_table::prefix_table() : attributes_(1), org_offsets_{0, 0} {
 
 prefix_table::prefix_table(table_parts parts) {
     check_parts(parts);
-    v4_ = poptrie<uint32_t, 18>(parts.v4);
+    v4_ = dir24_8(parts.v4);
     v6_ = poptrie<u128, 16>(parts.v6);
     attributes_ = std::move(parts.attributes);
     sources_ = std::move(parts.sources);
@@ -50,7 +51,7 @@ prefix_table::prefix_table(table_parts parts) {
 
     stats_.v4_segments = parts.v4.size();
     stats_.v6_segments = parts.v6.size();
-    stats_.v4_nodes = v4_.node_count();
+    stats_.v4_groups = v4_.group_count();
     stats_.v6_nodes = v6_.node_count();
     stats_.attributes = attributes_.size();
     stats_.orgs = parts.orgs.size();
@@ -74,6 +75,38 @@ uint32_t prefix_table::find(const proto::ip_address& addr) const noexcept {
     if (addr.family == 4) return find_v4(v4_key(addr.bytes.data()));
     if (addr.family == 6) return find_v6(addr.bytes.data());
     return 0;
+}
+
+void prefix_table::find_burst(std::span<const proto::ip_address> in, uint32_t* out) const noexcept {
+    constexpr size_t chunk = 64;
+    uint32_t k4[chunk], r4[chunk], r6[chunk];
+    u128 k6[chunk];
+    uint8_t at4[chunk], at6[chunk];
+    for (size_t base = 0; base < in.size(); base += chunk) {
+        const size_t m = std::min(chunk, in.size() - base);
+        size_t n4 = 0, n6 = 0;
+        for (size_t i = 0; i < m; ++i) {
+            const proto::ip_address& a = in[base + i];
+            if (a.family == 4 || (a.family == 6 && is_v4_mapped(a.bytes.data()))) {
+                k4[n4] = v4_key(a.bytes.data() + (a.family == 4 ? 0 : 12));
+                at4[n4++] = static_cast<uint8_t>(i);
+            } else if (a.family == 6) {
+                k6[n6] = v6_key(a.bytes.data());
+                at6[n6++] = static_cast<uint8_t>(i);
+            } else {
+                out[base + i] = 0;
+            }
+        }
+        v4_.find_batch(k4, r4, n4);
+        v6_.find_batch(k6, r6, n6);
+        for (size_t j = 0; j < n4; ++j) out[base + at4[j]] = r4[j];
+        for (size_t j = 0; j < n6; ++j) {
+            uint32_t v = r6[j];
+            if (v >= v4_alias_base) [[unlikely]]
+                v = v4_.find(static_cast<uint32_t>(static_cast<u128>(k6[j] << (v - v4_alias_base)) >> 96));
+            out[base + at6[j]] = v;
+        }
+    }
 }
 
 as_info prefix_table::info(uint32_t index) const noexcept {

@@ -1,5 +1,7 @@
 #include "ipfix/enrich/table_loader.hpp"
 
+#include <malloc.h>
+
 #include <unordered_map>
 
 #include "mmdb_source.hpp"
@@ -113,7 +115,11 @@ table_parts load_parts(std::span<const std::string> paths) {
 }
 
 std::shared_ptr<const prefix_table> load_table(std::span<const std::string> paths) {
-    return std::make_shared<const prefix_table>(load_parts(paths));
+    auto table = std::make_shared<const prefix_table>(load_parts(paths));
+    // The partitions and maps freed above are tens of MiB; give them back to the system rather
+    // than keep them in malloc's free lists until the next reload.
+    ::malloc_trim(0);
+    return table;
 }
 
 }  // namespace ipfix::enrich

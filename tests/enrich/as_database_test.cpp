@@ -16,23 +16,38 @@ using ipfix::proto::ip_address;
 
 namespace {
 
-// Generation g: every attribute row carries AS g, over a thousand random segments, so that a
-// reader can tell which table answered and building/freeing a table takes real work.
+// Generation g: every attribute row carries AS g, over a thousand random segments inside
+// 10.0.0.0/8 and 2001:db8::/32, so that a reader can tell which table answered and building and
+// freeing a table takes real work.
+constexpr uint32_t v4_base = 0x0a000000;
+const u128 v6_base = u128{0x20010db8} << 96;
+
 std::shared_ptr<const prefix_table> table_for(uint32_t g) {
     std::mt19937_64 rng(g);
     table_parts p;
     p.orgs.push_back("generation " + std::to_string(g));
     p.attributes.push_back(as_attributes{g, 1, {'Z', 'Z'}});
     p.attributes.push_back(as_attributes{g, 0, {}});
-    p.v4 = {{0, 1}};
-    p.v6 = {{0, 1}};
-    uint32_t at = 0;
-    for (int i = 0; i < 1000; ++i) {
-        at += 1 + static_cast<uint32_t>(rng() % 0x100000);
-        p.v4.push_back({at, static_cast<uint32_t>(1 + i % 2)});
-        p.v6.push_back({u128{at} << 96, static_cast<uint32_t>(1 + i % 2)});
+    p.v4 = {{0, 0}, {v4_base, 1}};
+    p.v6 = {{0, 0}, {v6_base, 1}};
+    for (int i = 1; i < 1000; ++i) {
+        p.v4.push_back({v4_base + static_cast<uint32_t>(i) * 0x4000 + static_cast<uint32_t>(rng() % 0x4000),
+                        static_cast<uint32_t>(1 + i % 2)});
+        p.v6.push_back({v6_base + (u128{static_cast<uint32_t>(i) * 0x4000u + rng() % 0x4000} << 64),
+                        static_cast<uint32_t>(1 + i % 2)});
     }
+    p.v4.push_back({v4_base + 0x01000000, 0});
+    p.v6.push_back({v6_base + (u128{1} << 96), 0});
     return std::make_shared<const prefix_table>(std::move(p));
+}
+
+ip_address v4_in_range(uint32_t r) { return ip_address::v4_host(v4_base + (r & 0x00ffffff)); }
+
+ip_address v6_in_range(uint32_t r) {
+    ip_address a;
+    a.family = 6;
+    v6_bytes(v6_base + (u128{r} << 64) + r, a.bytes.data());
+    return a;
 }
 
 }  // namespace
@@ -40,10 +55,12 @@ std::shared_ptr<const prefix_table> table_for(uint32_t g) {
 TEST_CASE("as_database starts empty and publishes") {
     as_database db;
     CHECK(db.generation() == 0);
-    CHECK_FALSE(db.snapshot()->lookup(*ip_address::parse("1.2.3.4")).found);
+    CHECK_FALSE(db.snapshot()->lookup(*ip_address::parse("10.2.3.4")).found);
     db.publish(table_for(7));
     CHECK(db.generation() == 1);
-    CHECK(db.snapshot()->lookup(*ip_address::parse("1.2.3.4")).asn == 7);
+    CHECK(db.snapshot()->lookup(*ip_address::parse("10.2.3.4")).asn == 7);
+    CHECK(db.snapshot()->lookup(*ip_address::parse("2001:db8::1")).asn == 7);
+    CHECK_FALSE(db.snapshot()->lookup(*ip_address::parse("11.2.3.4")).found);
     CHECK_THROWS_AS(db.publish(nullptr), std::invalid_argument);
 }
 
@@ -51,7 +68,7 @@ TEST_CASE("a replaced table lives until its last reader moves on, and is freed b
     as_database db(table_for(1));
     as_database::reader r(db);
     std::weak_ptr<const prefix_table> first = db.snapshot();
-    CHECK(r.current().lookup(*ip_address::parse("9.9.9.9")).asn == 1);
+    CHECK(r.current().lookup(*ip_address::parse("10.9.9.9")).asn == 1);
 
     db.publish(table_for(2));  // reclaims what it can: the reader still holds table 1
     CHECK_FALSE(first.expired());
@@ -59,7 +76,7 @@ TEST_CASE("a replaced table lives until its last reader moves on, and is freed b
     // Until its next current() call the reader keeps answering from table 1.
     CHECK(r.generation() == 0);
 
-    CHECK(r.current().lookup(*ip_address::parse("9.9.9.9")).asn == 2);
+    CHECK(r.current().lookup(*ip_address::parse("10.9.9.9")).asn == 2);
     CHECK(r.generation() == 1);
     CHECK_FALSE(first.expired());  // the reader dropped it, only the database holds it now
     CHECK(db.reclaim() == 0);
@@ -88,20 +105,14 @@ TEST_CASE("stress: lookups during reloads see whole tables, in order") {
         // Bounded: stops when the reloader is done, or after a generous number of bursts.
         for (uint64_t burst = 0; burst < 50'000'000 && !done.load(std::memory_order_acquire); ++burst) {
             const prefix_table& t = r.current();
-            const uint32_t g = t.lookup(ip_address::v4_host(0)).asn;
+            const uint32_t g = t.lookup(ip_address::v4_host(v4_base)).asn;
             if (g < last_seen) backwards.fetch_add(1, std::memory_order_relaxed);
             if (g != last_seen) changes.fetch_add(1, std::memory_order_relaxed);
             last_seen = g;
             for (int i = 0; i < 32; ++i) {
                 const auto a = static_cast<uint32_t>(rng());
-                ip_address v6;
-                v6.family = 6;
-                v6.bytes[0] = static_cast<uint8_t>(a >> 24);
-                v6.bytes[1] = static_cast<uint8_t>(a >> 16);
-                v6.bytes[2] = static_cast<uint8_t>(a >> 8);
-                v6.bytes[3] = static_cast<uint8_t>(a);
-                const auto x = t.lookup(ip_address::v4_host(a));
-                const auto y = t.lookup(v6);
+                const auto x = t.lookup(v4_in_range(a));
+                const auto y = t.lookup(v6_in_range(a));
                 if (x.asn != g || y.asn != g || (x.country != "ZZ" && !x.country.empty()))
                     torn.fetch_add(1, std::memory_order_relaxed);
             }
@@ -130,5 +141,5 @@ TEST_CASE("stress: lookups during reloads see whole tables, in order") {
     CHECK(db.generation() == reloads - 1);
     // The reader is gone: everything replaced can be freed.
     CHECK(db.reclaim() == 0);
-    CHECK(db.snapshot()->lookup(ip_address::v4_host(0)).asn == reloads);
+    CHECK(db.snapshot()->lookup(ip_address::v4_host(v4_base)).asn == reloads);
 }

@@ -3,8 +3,10 @@
 // random addresses, on MaxMind's test databases and on databases built here.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <random>
+#include <span>
 
 #include "ipfix/enrich/ip_key.hpp"
 #include "ipfix/enrich/table_loader.hpp"
@@ -103,6 +105,15 @@ void check_against_libmaxminddb(const std::vector<std::string>& paths, size_t ra
     }
     INFO(addrs.size() << " addresses, " << found << " found");
     CHECK(mismatches == 0);
+
+    // The burst lookup answers what find() answers, whatever the burst size and family mix.
+    std::vector<uint32_t> burst(addrs.size());
+    for (size_t at = 0, size = 1; at < addrs.size(); at += size, size = size % 97 + 1)
+        table->find_burst(std::span<const ip_address>(addrs.data() + at, std::min(size, addrs.size() - at)),
+                          burst.data() + at);
+    size_t burst_mismatches = 0;
+    for (size_t i = 0; i < addrs.size(); ++i) burst_mismatches += burst[i] != table->find(addrs[i]);
+    CHECK(burst_mismatches == 0);
     CHECK(found >= 50);  // the probe really exercises data, not only misses
 }
 

@@ -61,6 +61,22 @@ TEST_CASE("prefix_table: IPv4 inside the IPv6 space") {
     CHECK_FALSE(t.lookup(*ip_address::parse("::1:0:1")).found);
 }
 
+TEST_CASE("prefix_table: find_burst answers like find, mixed families and no address") {
+    const prefix_table t(sample_parts());
+    std::vector<ip_address> in;
+    for (const char* a : {"10.0.0.1", "::ffff:10.0.0.1", "::10.1.0.1", "2002:a01:1::", "2001:db8::1", "11.0.0.0",
+                          "200.1.1.1", "2002:c000:1::", "::1:0:1"})
+        in.push_back(*ip_address::parse(a));
+    in.push_back(ip_address{});
+    std::vector<uint32_t> out(in.size(), 99);
+    t.find_burst(in, out.data());
+    for (size_t i = 0; i < in.size(); ++i) {
+        INFO(in[i].to_string());
+        CHECK(out[i] == t.find(in[i]));
+    }
+    CHECK(out.back() == 0);
+}
+
 TEST_CASE("prefix_table: the empty table misses everything") {
     const prefix_table t;
     CHECK_FALSE(t.lookup(*ip_address::parse("10.0.0.1")).found);

@@ -128,9 +128,9 @@ int run_info(const std::vector<std::string>& dbs) {
                    fields);
     }
     const auto& st = table->stats();
-    fmt::print("table: IPv4 {} segments / {} nodes, IPv6 {} segments / {} nodes, {} attribute rows, {} names, "
+    fmt::print("table: IPv4 {} segments / {} groups, IPv6 {} segments / {} nodes, {} attribute rows, {} names, "
                "{:.1f} MiB; compiled in {:.0f} ms\n",
-               st.v4_segments, st.v4_nodes, st.v6_segments, st.v6_nodes, st.attributes, st.orgs,
+               st.v4_segments, st.v4_groups, st.v6_segments, st.v6_nodes, st.attributes, st.orgs,
                static_cast<double>(st.memory_bytes) / (1 << 20), ms);
     return 0;
 }

@@ -63,6 +63,56 @@ public:
         }
     }
 
+    // find() for n keys, their walks interleaved level by level with prefetches, so that the
+    // memory accesses of a burst overlap instead of waiting one after the other (a lookup is a
+    // chain of dependent loads; a burst of them is not).
+    void find_batch(const Key* keys, uint32_t* out, size_t n) const noexcept {
+        constexpr size_t group = 16;
+        for (size_t base = 0; base < n; base += group) {
+            const size_t m = n - base < group ? n - base : group;
+            const Key* k = keys + base;
+            uint32_t* o = out + base;
+            for (size_t i = 0; i < m; ++i) __builtin_prefetch(&direct_[static_cast<size_t>(k[i] >> (bits - DirectBits))]);
+            const node* cur[group];
+            const uint32_t* leaf[group];
+            unsigned depth[group];
+            uint32_t walking = 0, leaves = 0;
+            for (size_t i = 0; i < m; ++i) {
+                const uint32_t d = direct_[static_cast<size_t>(k[i] >> (bits - DirectBits))];
+                if (d & leaf_flag) {
+                    o[i] = d & max_value;
+                    continue;
+                }
+                cur[i] = &nodes_[d];
+                depth[i] = DirectBits;
+                __builtin_prefetch(cur[i]);
+                walking |= 1u << i;
+            }
+            while (walking) {
+                for (uint32_t w = walking; w; w &= w - 1) {
+                    const auto i = static_cast<unsigned>(__builtin_ctz(w));
+                    const node* nd = cur[i];
+                    const auto slot = static_cast<unsigned>(static_cast<Key>(k[i] << depth[i]) >> (bits - stride));
+                    const uint64_t upto = (uint64_t{2} << slot) - 1;
+                    if ((nd->vector >> slot) & 1) {
+                        cur[i] = &nodes_[nd->base1 + static_cast<unsigned>(__builtin_popcountll(nd->vector & upto)) - 1];
+                        depth[i] += stride;
+                        __builtin_prefetch(cur[i]);
+                    } else {
+                        leaf[i] = &leaves_[nd->base0 + static_cast<unsigned>(__builtin_popcountll(nd->leafvec & upto)) - 1];
+                        __builtin_prefetch(leaf[i]);
+                        walking &= ~(1u << i);
+                        leaves |= 1u << i;
+                    }
+                }
+            }
+            for (; leaves; leaves &= leaves - 1) {
+                const auto i = static_cast<unsigned>(__builtin_ctz(leaves));
+                o[i] = *leaf[i];
+            }
+        }
+    }
+
     size_t node_count() const noexcept { return nodes_.size(); }
     size_t leaf_count() const noexcept { return leaves_.size(); }
     size_t memory_bytes() const noexcept {
@@ -90,7 +140,9 @@ private:
 extern template class poptrie<uint32_t, 16>;
 extern template class poptrie<uint32_t, 18>;
 extern template class poptrie<uint32_t, 20>;
+extern template class poptrie<uint32_t, 24>;
 extern template class poptrie<u128, 16>;
 extern template class poptrie<u128, 20>;
+extern template class poptrie<u128, 24>;
 
 }  // namespace ipfix::enrich

@@ -1,11 +1,12 @@
-// The poptrie against the obvious reference (binary search over the partition), on random
-// partitions shaped like prefix tables, for each key width and direct-pointing size we build.
+// The longest-prefix-match structures (poptrie, DIR-24-8) against the obvious reference (binary
+// search over the partition), on random partitions shaped like prefix tables.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <random>
 #include <set>
 
+#include "ipfix/enrich/dir24_8.hpp"
 #include "ipfix/enrich/poptrie.hpp"
 
 using namespace ipfix::enrich;
@@ -43,11 +44,11 @@ uint32_t reference(const std::vector<segment<Key>>& p, Key k) {
     return std::prev(it)->value;
 }
 
-template <class Key, unsigned D>
+template <class Key, class Table>
 void check_random(uint64_t seed, size_t prefixes, uint32_t values) {
     std::mt19937_64 rng(seed);
     const auto p = random_partition<Key>(rng, prefixes, values);
-    const poptrie<Key, D> t(p);
+    const Table t(p);
     size_t mismatches = 0, probes = 0;
     auto probe = [&](Key k) {
         ++probes;
@@ -58,10 +59,20 @@ void check_random(uint64_t seed, size_t prefixes, uint32_t values) {
         probe(static_cast<Key>(s.start - 1));
         probe(static_cast<Key>(s.start + 1));
     }
-    for (int i = 0; i < 20000; ++i) probe(random_key<Key>(rng));
-    probe(Key{0});
-    probe(std::numeric_limits<Key>::max());
-    INFO("seed " << seed << ", " << p.size() << " segments, " << t.node_count() << " nodes, " << probes << " probes");
+    std::vector<Key> keys;
+    for (int i = 0; i < 20000; ++i) keys.push_back(random_key<Key>(rng));
+    for (const auto& s : p) keys.push_back(s.start);
+    keys.push_back(Key{0});
+    keys.push_back(std::numeric_limits<Key>::max());
+    for (Key k : keys) probe(k);
+    // find_batch agrees with find, for batch sizes around its internal group of 16.
+    std::vector<uint32_t> batch(keys.size());
+    for (size_t at = 0, size = 1; at < keys.size(); at += size, size = size % 37 + 1)
+        t.find_batch(keys.data() + at, batch.data() + at, std::min(size, keys.size() - at));
+    size_t batch_mismatches = 0;
+    for (size_t i = 0; i < keys.size(); ++i) batch_mismatches += batch[i] != t.find(keys[i]);
+    CHECK(batch_mismatches == 0);
+    INFO("seed " << seed << ", " << p.size() << " segments, " << probes << " probes");
     CHECK(mismatches == 0);
 }
 
@@ -69,19 +80,49 @@ void check_random(uint64_t seed, size_t prefixes, uint32_t values) {
 
 TEST_CASE("poptrie IPv4 matches the reference on random prefix tables") {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
-        check_random<uint32_t, 16>(seed, 3000, 50);
-        check_random<uint32_t, 18>(seed, 3000, 50);
-        check_random<uint32_t, 20>(seed, 3000, 50);
+        check_random<uint32_t, poptrie<uint32_t, 16>>(seed, 3000, 50);
+        check_random<uint32_t, poptrie<uint32_t, 18>>(seed, 3000, 50);
+        check_random<uint32_t, poptrie<uint32_t, 20>>(seed, 3000, 50);
     }
-    check_random<uint32_t, 18>(99, 60000, 5000);
+    check_random<uint32_t, poptrie<uint32_t, 18>>(99, 60000, 5000);
 }
 
 TEST_CASE("poptrie IPv6 matches the reference on random prefix tables") {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
-        check_random<u128, 16>(seed, 3000, 50);
-        check_random<u128, 20>(seed, 3000, 50);
+        check_random<u128, poptrie<u128, 16>>(seed, 3000, 50);
+        check_random<u128, poptrie<u128, 20>>(seed, 3000, 50);
     }
-    check_random<u128, 16>(99, 40000, 5000);
+    check_random<u128, poptrie<u128, 16>>(99, 40000, 5000);
+}
+
+TEST_CASE("DIR-24-8 matches the reference on random prefix tables") {
+    for (uint64_t seed = 1; seed <= 3; ++seed) check_random<uint32_t, dir24_8>(seed, 3000, 50);
+    check_random<uint32_t, dir24_8>(99, 60000, 5000);
+}
+
+TEST_CASE("DIR-24-8 edge cases") {
+    const dir24_8 empty;
+    CHECK(empty.find(0x01020304) == 0);
+    CHECK(empty.memory_bytes() == 0);
+    const std::vector<segment<uint32_t>> zeros{{0, 0}, {0x0a000000, 0}};
+    CHECK(dir24_8(zeros).memory_bytes() == 0);  // nothing to map
+    const std::vector<segment<uint32_t>> p{{0, 1}, {1, 2}, {0x0a000000, 3}, {0x0a000001, 0}, {0xffffffff, 4}};
+    dir24_8 t(p);
+    CHECK(t.find(0) == 1);
+    CHECK(t.find(1) == 2);
+    CHECK(t.find(0x09ffffff) == 2);
+    CHECK(t.find(0x0a000000) == 3);
+    CHECK(t.find(0x0a000001) == 0);
+    CHECK(t.find(0xfffffffe) == 0);
+    CHECK(t.find(0xffffffff) == 4);
+    CHECK(t.group_count() == 3);
+    dir24_8 moved(std::move(t));
+    CHECK(moved.find(0x0a000000) == 3);
+    CHECK(t.find(0x0a000000) == 0);  // NOLINT(bugprone-use-after-move): a moved-from table is empty
+    using p4 = std::vector<segment<uint32_t>>;
+    CHECK_THROWS_AS(dir24_8(p4{{5, 1}}), std::invalid_argument);
+    CHECK_THROWS_AS(dir24_8(p4{{0, 1}, {9, 2}, {4, 3}}), std::invalid_argument);
+    CHECK_THROWS_AS(dir24_8(p4{{0, 0x80000000u}}), std::invalid_argument);
 }
 
 TEST_CASE("poptrie edge cases") {
