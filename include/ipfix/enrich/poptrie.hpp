@@ -1,4 +1,5 @@
-// An immutable longest-prefix-match table: a poptrie (Asai & Ohara, SIGCOMM 2015).
+// An immutable longest-prefix-match table: a poptrie (Asai & Ohara, SIGCOMM 2015). The IPv6 table
+// of prefix_table; IPv4 uses dir24_8.hpp (measured faster there, see that header).
 // Built once from a partition of the key space (sorted segments, each carrying a 31-bit value);
 // find(key) returns the value of the segment holding key.
 //

@@ -6,7 +6,10 @@
 // file and a country file are merged into ONE table, so the data path does one lookup per
 // address for all three; where several files carry the same field for an address, the later
 // file wins. IPv4 and IPv6 databases are both read; an IPv6 database's IPv4 subtree (::/96) and
-// its aliases (::ffff:0:0/96, 2002::/16, 2001::/32) serve IPv4 lookups.
+// its aliases (::ffff:0:0/96, 2002::/16, 2001::/32) serve IPv4 lookups. Where files disagree on
+// an IPv6 region, a file's own data wins over another file's alias, and an alias fills a region
+// no earlier file has data for (it then answers from the merged IPv4 table). No paths: a table
+// where every lookup misses.
 //
 //   auto table = load_table({"/var/lib/ipfix-enricher/asn.mmdb",
 //                            "/var/lib/ipfix-enricher/country.mmdb"});   // throws load_error
