@@ -1,5 +1,7 @@
 #include "ipfix/proto/ip_address.hpp"
 
+#include <cstring>
+
 #include <arpa/inet.h>
 
 #include <string>
@@ -29,10 +31,13 @@ std::string ip_address::to_string() const {
 }
 
 size_t ip_address_hash::operator()(const ip_address& a) const noexcept {
-    // FNV-1a over the significant bytes: exporters are few, this runs once per message.
-    uint64_t h = 1469598103934665603ull ^ a.family;
-    for (size_t i = 0; i < a.size(); ++i) h = (h ^ a.bytes[i]) * 1099511628211ull;
-    return static_cast<size_t>(h);
+    // All 16 bytes as two words (an IPv4 address leaves the rest zero): two multiplies and no
+    // loop, as this runs once per message on the stream lookup.
+    uint64_t w[2];
+    std::memcpy(w, a.bytes.data(), sizeof w);
+    uint64_t h = (w[0] ^ a.family) * 0x9E3779B97F4A7C15ull;
+    h ^= (w[1] + (h >> 29)) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<size_t>(h ^ (h >> 32));
 }
 
 }  // namespace ipfix::proto

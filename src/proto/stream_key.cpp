@@ -3,11 +3,9 @@
 namespace ipfix::proto {
 
 size_t stream_key_hash::operator()(const stream_key& k) const noexcept {
-    size_t h = ip_address_hash{}(k.exporter.address);
-    h ^= (size_t{k.exporter.port} << 1) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h ^= (size_t{k.domain} * 0xff51afd7ed558ccdull) + (h << 6) + (h >> 2);
-    h ^= static_cast<size_t>(k.version);
-    return h;
+    const uint64_t rest = (uint64_t{k.domain} << 24) ^ (uint64_t{k.exporter.port} << 8) ^ static_cast<uint64_t>(k.version);
+    const uint64_t h = ip_address_hash{}(k.exporter.address) ^ rest * 0xFF51AFD7ED558CCDull;
+    return static_cast<size_t>(h ^ (h >> 31));
 }
 
 }  // namespace ipfix::proto

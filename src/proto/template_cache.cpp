@@ -11,19 +11,24 @@ template_cache::template_cache(template_cache_config config) : config_(config) {
 }
 
 stream_state& template_cache::stream(const stream_key& key, uint64_t now_ms, decode_counters& counters) {
-    auto it = streams_.find(key);
-    if (it == streams_.end()) {
-        if (streams_.size() >= config_.max_streams) evict_stream(counters);
-        lru_.push_front(key);
-        it = streams_.emplace(key, stream_state{}).first;
-        it->second.key = key;
-        it->second.lru = lru_.begin();
-    } else if (it->second.lru != lru_.begin()) {
-        lru_.splice(lru_.begin(), lru_, it->second.lru);
+    stream_state*& memo = memo_[stream_key_hash{}(key) & (memo_.size() - 1)];
+    stream_state* s = memo;
+    if (s == nullptr || !(s->key == key)) {
+        auto it = streams_.find(key);
+        if (it == streams_.end()) {
+            if (streams_.size() >= config_.max_streams) evict_stream(counters);
+            lru_.push_front(key);
+            it = streams_.emplace(key, stream_state{}).first;
+            it->second.key = key;
+            it->second.lru = lru_.begin();
+        }
+        s = &it->second;
+        memo = s;
     }
-    it->second.last_seen_ms = now_ms;
-    ++it->second.messages;
-    return it->second;
+    if (s->lru != lru_.begin()) lru_.splice(lru_.begin(), lru_, s->lru);
+    s->last_seen_ms = now_ms;
+    ++s->messages;
+    return *s;
 }
 
 void template_cache::retire(template_slot& slot) {
@@ -33,7 +38,10 @@ void template_cache::retire(template_slot& slot) {
 void template_cache::evict_stream(decode_counters& counters) {
     const stream_key victim = lru_.back();
     auto it = streams_.find(victim);
-    for (auto& [id, slot] : it->second.templates) retire(slot);
+    for (stream_state*& m : memo_) {
+        if (m == &it->second) m = nullptr;
+    }
+    it->second.templates.for_each([&](uint16_t, template_slot& slot) { retire(slot); });
     template_count_ -= it->second.templates.size();
     counters.templates_evicted += it->second.templates.size();
     streams_.erase(it);
@@ -45,13 +53,19 @@ void template_cache::evict_template(const stream_state& keep_stream, uint16_t ke
     // From the least recently used stream that has any, its least recently sent template.
     for (auto key = lru_.rbegin(); key != lru_.rend(); ++key) {
         stream_state& s = streams_.find(*key)->second;
-        auto victim = s.templates.end();
-        for (auto t = s.templates.begin(); t != s.templates.end(); ++t) {
-            if (&s == &keep_stream && t->first == keep_id) continue;
-            if (victim == s.templates.end() || t->second.last_seen_ms < victim->second.last_seen_ms) victim = t;
-        }
-        if (victim == s.templates.end()) continue;
-        retire(victim->second);
+        bool found = false;
+        uint16_t victim = 0;
+        uint64_t oldest = 0;
+        s.templates.for_each([&](uint16_t id, const template_slot& slot) {
+            if (&s == &keep_stream && id == keep_id) return;
+            if (!found || slot.last_seen_ms < oldest) {
+                found = true;
+                victim = id;
+                oldest = slot.last_seen_ms;
+            }
+        });
+        if (!found) continue;
+        retire(*s.templates.find(victim));
         s.templates.erase(victim);
         --template_count_;
         ++counters.templates_evicted;
@@ -59,41 +73,45 @@ void template_cache::evict_template(const stream_state& keep_stream, uint16_t ke
     }
 }
 
+bool template_cache::expired(const template_slot& slot, uint64_t now_ms) const {
+    return now_ms > slot.last_seen_ms && now_ms - slot.last_seen_ms > config_.lifetime_ms;
+}
+
 const template_def* template_cache::find(stream_state& s, uint16_t id, uint64_t now_ms, decode_counters& counters) {
-    auto it = s.templates.find(id);
-    if (it == s.templates.end()) return nullptr;
-    if (now_ms > it->second.last_seen_ms && now_ms - it->second.last_seen_ms > config_.lifetime_ms) {
-        retire(it->second);
-        s.templates.erase(it);
+    template_slot* slot = s.templates.find(id);
+    if (slot == nullptr) return nullptr;
+    if (expired(*slot, now_ms)) {
+        retire(*slot);
+        s.templates.erase(id);
         --template_count_;
         ++counters.templates_expired;
         return nullptr;
     }
-    return it->second.def.get();
+    return slot->def.get();
 }
 
 const template_def* template_cache::refresh(stream_state& s, uint16_t id, std::span<const uint8_t> wire,
                                             uint64_t now_ms, decode_counters& counters) {
-    auto it = s.templates.find(id);
-    if (it == s.templates.end()) return nullptr;
-    const std::vector<uint8_t>& stored = it->second.def->wire;
+    template_slot* slot = s.templates.find(id);
+    if (slot == nullptr) return nullptr;
+    const std::vector<uint8_t>& stored = slot->def->wire;
     if (stored.size() != wire.size() || std::memcmp(stored.data(), wire.data(), wire.size()) != 0) return nullptr;
-    it->second.last_seen_ms = now_ms;
+    slot->last_seen_ms = now_ms;
     ++counters.templates_refreshed;
-    return it->second.def.get();
+    return slot->def.get();
 }
 
 learn_result template_cache::learn(stream_state& s, std::shared_ptr<const template_def> def, uint64_t now_ms,
                                    decode_counters& counters) {
     const uint16_t id = def->id;
-    auto [it, inserted] = s.templates.try_emplace(id);
+    auto [slot, inserted] = s.templates.try_emplace(id);
     if (!inserted) {
-        retire(it->second);
-        it->second = template_slot{std::move(def), now_ms};
+        retire(*slot);
+        *slot = template_slot{std::move(def), now_ms};
         ++counters.templates_redefined;
         return learn_result::redefined;
     }
-    it->second = template_slot{std::move(def), now_ms};
+    *slot = template_slot{std::move(def), now_ms};
     ++template_count_;
     ++counters.templates_learned;
     if (template_count_ > config_.max_templates) evict_template(s, id, counters);
@@ -101,26 +119,21 @@ learn_result template_cache::learn(stream_state& s, std::shared_ptr<const templa
 }
 
 bool template_cache::withdraw(stream_state& s, uint16_t id, decode_counters& counters) {
-    auto it = s.templates.find(id);
-    if (it == s.templates.end()) return false;
-    retire(it->second);
-    s.templates.erase(it);
+    template_slot* slot = s.templates.find(id);
+    if (slot == nullptr) return false;
+    retire(*slot);
+    s.templates.erase(id);
     --template_count_;
     ++counters.templates_withdrawn;
     return true;
 }
 
 size_t template_cache::withdraw_all(stream_state& s, bool options, decode_counters& counters) {
-    size_t n = 0;
-    for (auto it = s.templates.begin(); it != s.templates.end();) {
-        if (it->second.def->options == options) {
-            retire(it->second);
-            it = s.templates.erase(it);
-            ++n;
-        } else {
-            ++it;
-        }
-    }
+    const size_t n = s.templates.erase_if([&](uint16_t, template_slot& slot) {
+        if (slot.def->options != options) return false;
+        retire(slot);
+        return true;
+    });
     template_count_ -= n;
     counters.templates_withdrawn += n;
     return n;
@@ -129,15 +142,11 @@ size_t template_cache::withdraw_all(stream_state& s, bool options, decode_counte
 size_t template_cache::expire(uint64_t now_ms, decode_counters& counters) {
     size_t n = 0;
     for (auto& [key, s] : streams_) {
-        for (auto it = s.templates.begin(); it != s.templates.end();) {
-            if (now_ms > it->second.last_seen_ms && now_ms - it->second.last_seen_ms > config_.lifetime_ms) {
-                retire(it->second);
-                it = s.templates.erase(it);
-                ++n;
-            } else {
-                ++it;
-            }
-        }
+        n += s.templates.erase_if([&](uint16_t, template_slot& slot) {
+            if (!expired(slot, now_ms)) return false;
+            retire(slot);
+            return true;
+        });
     }
     template_count_ -= n;
     counters.templates_expired += n;

@@ -42,6 +42,7 @@ constexpr known_binding bindings[] = {
 
 bool finalize_template(template_def& t) {
     t.known.fill(-1);
+    t.fixed = {};
     t.variable = false;
     uint32_t offset = 0;
     for (size_t i = 0; i < t.fields.size(); ++i) {
@@ -74,6 +75,20 @@ bool finalize_template(template_def& t) {
             t.fixed_locs.push_back({at, f.length});
             at = static_cast<uint16_t>(at + f.length);
         }
+        const auto loc_of = [&t](known_field k, uint16_t want_min, uint16_t want_max) {
+            const int i = t.index_of(k);
+            if (i < 0) return field_loc{};
+            const field_loc l = t.fixed_locs[static_cast<size_t>(i)];
+            return l.length >= want_min && l.length <= want_max ? l : field_loc{};
+        };
+        const auto address_of = [&](known_field v4, known_field v6) {
+            const field_loc l = loc_of(v4, 4, 4);
+            return l.length ? l : loc_of(v6, 16, 16);
+        };
+        t.fixed.source_address = address_of(known_field::source_ipv4, known_field::source_ipv6);
+        t.fixed.destination_address = address_of(known_field::destination_ipv4, known_field::destination_ipv6);
+        t.fixed.source_as = loc_of(known_field::source_as, 1, 8);
+        t.fixed.destination_as = loc_of(known_field::destination_as, 1, 8);
     }
     return true;
 }

@@ -38,7 +38,13 @@ struct ip_address {
     size_t size() const { return family == 4 ? 4 : family == 6 ? 16 : 0; }
     std::string to_string() const;
 
-    friend bool operator==(const ip_address&, const ip_address&) = default;
+    // Word compares: the defaulted form calls memcmp, once per message on the stream lookup.
+    friend bool operator==(const ip_address& a, const ip_address& b) {
+        uint64_t x[2], y[2];
+        std::memcpy(x, a.bytes.data(), sizeof x);
+        std::memcpy(y, b.bytes.data(), sizeof y);
+        return a.family == b.family && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+    }
 };
 
 struct ip_address_hash {

@@ -35,39 +35,67 @@ struct record_view {
     }
 
     // An address field; empty (family 0) if the template lacks it or it has the wrong size.
-    ip_address address(known_field f) const {
-        const int i = tmpl->index_of(f);
-        if (i < 0) return {};
-        const field_loc l = locs[i];
-        const bool v6 = f == known_field::source_ipv6 || f == known_field::destination_ipv6 ||
-                        f == known_field::next_hop_ipv6 || f == known_field::bgp_next_hop_ipv6;
-        if (!v6 && l.length == 4) return ip_address::v4(data + l.offset);
-        if (v6 && l.length == 16) return ip_address::v6(data + l.offset);
-        return {};
-    }
+    ip_address address(known_field f) const { return address_at(address_loc(f)); }
 
+    // Each returns a prvalue so the address is built in the caller's object and never copied:
+    // a copy re-reads with wide loads bytes just written piecewise, a store-forwarding stall
+    // that cost more than the decoding itself.
+    // Fixed-length templates (nearly all) answer these four from the template's first cache
+    // line; variable-length ones through the per-record locations.
     ip_address source_address() const {
-        ip_address a = address(known_field::source_ipv4);
-        return a.empty() ? address(known_field::source_ipv6) : a;
+        if (!tmpl->variable) return address_at(tmpl->fixed.source_address);
+        return address_either(known_field::source_ipv4, known_field::source_ipv6);
     }
     ip_address destination_address() const {
-        ip_address a = address(known_field::destination_ipv4);
-        return a.empty() ? address(known_field::destination_ipv6) : a;
+        if (!tmpl->variable) return address_at(tmpl->fixed.destination_address);
+        return address_either(known_field::destination_ipv4, known_field::destination_ipv6);
     }
-    ip_address next_hop() const {
-        ip_address a = address(known_field::next_hop_ipv4);
-        return a.empty() ? address(known_field::next_hop_ipv6) : a;
-    }
+    ip_address next_hop() const { return address_either(known_field::next_hop_ipv4, known_field::next_hop_ipv6); }
     ip_address bgp_next_hop() const {
-        ip_address a = address(known_field::bgp_next_hop_ipv4);
-        return a.empty() ? address(known_field::bgp_next_hop_ipv6) : a;
+        return address_either(known_field::bgp_next_hop_ipv4, known_field::bgp_next_hop_ipv6);
     }
-    std::optional<uint64_t> source_as() const { return unsigned_value(known_field::source_as); }
-    std::optional<uint64_t> destination_as() const { return unsigned_value(known_field::destination_as); }
+    std::optional<uint64_t> source_as() const {
+        if (!tmpl->variable) return unsigned_at(tmpl->fixed.source_as);
+        return unsigned_value(known_field::source_as);
+    }
+    std::optional<uint64_t> destination_as() const {
+        if (!tmpl->variable) return unsigned_at(tmpl->fixed.destination_as);
+        return unsigned_value(known_field::destination_as);
+    }
     std::optional<uint64_t> ingress_interface() const { return unsigned_value(known_field::ingress_interface); }
     std::optional<uint64_t> egress_interface() const { return unsigned_value(known_field::egress_interface); }
     std::optional<uint64_t> octets() const { return unsigned_value(known_field::octets); }
     std::optional<uint64_t> packets() const { return unsigned_value(known_field::packets); }
+
+private:
+    static constexpr bool is_ipv6_field(known_field f) {
+        return f == known_field::source_ipv6 || f == known_field::destination_ipv6 ||
+               f == known_field::next_hop_ipv6 || f == known_field::bgp_next_hop_ipv6;
+    }
+    // The field's location when the template has it with its family's size, else null.
+    const field_loc* address_loc(known_field f) const {
+        const int i = tmpl->index_of(f);
+        if (i < 0) return nullptr;
+        const field_loc* l = locs + i;
+        return l->length == (is_ipv6_field(f) ? 16 : 4) ? l : nullptr;
+    }
+    ip_address address_at(const field_loc* l) const {
+        if (l == nullptr) return {};
+        return l->length == 4 ? ip_address::v4(data + l->offset) : ip_address::v6(data + l->offset);
+    }
+    ip_address address_at(field_loc l) const {
+        if (l.length == 4) return ip_address::v4(data + l.offset);
+        if (l.length == 16) return ip_address::v6(data + l.offset);
+        return {};
+    }
+    std::optional<uint64_t> unsigned_at(field_loc l) const {
+        if (l.length == 0) return std::nullopt;
+        return load_uint(data + l.offset, l.length);
+    }
+    ip_address address_either(known_field v4, known_field v6) const {
+        const field_loc* l = address_loc(v4);
+        return address_at(l ? l : address_loc(v6));
+    }
 };
 
 }  // namespace ipfix::proto

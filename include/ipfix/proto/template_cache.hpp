@@ -5,6 +5,7 @@
 // made before the change remain valid for the rest of the message.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "ipfix/proto/decode_counters.hpp"
 #include "ipfix/proto/stream_key.hpp"
 #include "ipfix/proto/template_def.hpp"
+#include "ipfix/proto/template_table.hpp"
 
 namespace ipfix::proto {
 
@@ -33,14 +35,9 @@ struct sequence_state {
     uint64_t reordered = 0;
 };
 
-struct template_slot {
-    std::shared_ptr<const template_def> def;
-    uint64_t last_seen_ms = 0;
-};
-
 struct stream_state {
     stream_key key;
-    std::unordered_map<uint16_t, template_slot> templates;
+    template_table templates;
     sequence_state sequence;
     uint64_t last_seen_ms = 0;
     uint64_t messages = 0;
@@ -52,6 +49,11 @@ enum class learn_result : uint8_t { learned, refreshed, redefined };
 class template_cache {
 public:
     explicit template_cache(template_cache_config config = {});
+    // Not copyable: the memo points into this cache's own map.
+    template_cache(const template_cache&) = delete;
+    template_cache& operator=(const template_cache&) = delete;
+    template_cache(template_cache&&) = default;
+    template_cache& operator=(template_cache&&) = default;
 
     // The stream's state, created if new; marks it most recently used, evicting the least
     // recently used stream when over the bound.
@@ -92,10 +94,14 @@ private:
     void evict_stream(decode_counters& counters);
     void evict_template(const stream_state& keep_stream, uint16_t keep_id, decode_counters& counters);
     void retire(template_slot& slot);
+    bool expired(const template_slot& slot, uint64_t now_ms) const;
 
     template_cache_config config_;
     std::unordered_map<stream_key, stream_state, stream_key_hash> streams_;
     std::list<stream_key> lru_;  // front = most recent
+    // Recently used streams by key hash: most messages skip the map's modulo and chain walk.
+    // Map nodes do not move on rehash; an evicted stream is cleared from here.
+    std::array<stream_state*, 64> memo_{};
     size_t template_count_ = 0;
     std::vector<std::shared_ptr<const template_def>> retired_;
 };

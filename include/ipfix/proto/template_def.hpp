@@ -48,19 +48,31 @@ struct field_loc {
 
 enum class protocol_version : uint8_t { netflow_v5 = 5, netflow_v9 = 9, ipfix = 10 };
 
-struct template_def {
+// Where, in every record of a fixed-length template, the values enrichment reads lie. A length
+// of 0: absent, or of no usable size (an address that is neither 4 nor 16 bytes, an integer
+// over 8). An address is IPv4 when the template has it at 4 bytes, else IPv6.
+struct enrichment_locs {
+    field_loc source_address;
+    field_loc destination_address;
+    field_loc source_as;
+    field_loc destination_as;
+};
+
+// Aligned, and what a record's accessors read first, so they touch a single cache line.
+struct alignas(64) template_def {
+    enrichment_locs fixed{};  // only when !variable
+    bool variable = false;
+    // Index into `fields` of each known field, or -1.
+    std::array<int16_t, known_field_count> known{};
     uint16_t id = 0;
     protocol_version version = protocol_version::ipfix;
     bool options = false;
     uint16_t scope_count = 0;
+    // Record length when fixed; the minimum length (varlen fields empty) otherwise.
+    uint32_t min_record_length = 0;
     std::vector<field_spec> fields;
     // Fixed-length templates: the location of each field. Empty when any field is variable.
     std::vector<field_loc> fixed_locs;
-    // Record length when fixed; the minimum length (varlen fields empty) otherwise.
-    uint32_t min_record_length = 0;
-    bool variable = false;
-    // Index into `fields` of each known field, or -1.
-    std::array<int16_t, known_field_count> known{};
     // The template record exactly as it came on the wire (id, count, [scope count], specifiers),
     // to tell a refresh from a redefinition and to re-send it unchanged.
     std::vector<uint8_t> wire;
