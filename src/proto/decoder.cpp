@@ -1,6 +1,7 @@
 #include "ipfix/proto/decoder.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -56,9 +57,6 @@ bool decoder::decode(const exporter_endpoint& from, std::span<const uint8_t> mes
     cache_.release_retired();
     ++counters_.messages;
     out.stream.exporter = from;
-    // Every field of a variable-length record takes at least one byte, so this bound keeps the
-    // locations from moving while views point into them.
-    if (out.loc_storage.capacity() < message.size()) out.loc_storage.reserve(std::max<size_t>(message.size(), 2048));
 
     if (message.size() < 2) {
         count(malformed::truncated_header, out);
@@ -239,14 +237,16 @@ void decoder::template_set(stream_state& s, std::span<const uint8_t> set, bool o
             q += 2;
         }
         // Walk the specifiers once to find the record's end before building anything.
-        bool zero_length = false;
+        // A field of length 0 is legal (Juniper, Cisco send them: the field is simply absent
+        // from the records); a template whose records would have no bytes at all is not.
+        uint32_t record_bytes = 0;
         for (uint16_t i = 0; i < field_count; ++i) {
             if (set.size() - q < 4) {
                 count(malformed::template_truncated, out);
                 return;
             }
             const uint16_t raw_id = load_be16(set.data() + q);
-            if (load_be16(set.data() + q + 2) == 0) zero_length = true;
+            record_bytes += load_be16(set.data() + q + 2);
             q += 4;
             if (ipfix && (raw_id & enterprise_bit)) {
                 if (set.size() - q < 4) {
@@ -266,7 +266,7 @@ void decoder::template_set(stream_state& s, std::span<const uint8_t> set, bool o
             count(malformed::options_scope_invalid, out);
             continue;
         }
-        if (zero_length) {
+        if (record_bytes == 0) {
             count(malformed::field_length_zero, out);
             continue;
         }
@@ -333,9 +333,9 @@ void decoder::v9_options_template_set(stream_state& s, std::span<const uint8_t> 
             count(malformed::options_scope_invalid, out);
             continue;
         }
-        bool zero_length = false;
-        for (size_t i = 0; i < field_count; ++i) zero_length |= load_be16(wire.data() + 8 + i * 4) == 0;
-        if (zero_length) {
+        uint32_t record_bytes = 0;  // as for data templates: only records of no bytes are refused
+        for (size_t i = 0; i < field_count; ++i) record_bytes += load_be16(wire.data() + 8 + i * 4);
+        if (record_bytes == 0) {
             count(malformed::field_length_zero, out);
             continue;
         }
@@ -373,6 +373,20 @@ void decoder::store_template(stream_state& s, template_def&& t, std::span<const 
                                    raw->id, raw->options, raw});
 }
 
+// Grows the location storage of variable-length records to take `more` entries; views made
+// earlier in the message are moved along with their locations (rare: the storage is kept).
+void decoder::reserve_locs(decoded_message& out, size_t more) {
+    std::vector<field_loc>& v = out.loc_storage;
+    if (v.capacity() - v.size() >= more) return;
+    const field_loc* old_begin = v.data();
+    const field_loc* old_end = v.data() + v.size();
+    v.reserve(std::max(v.size() + more, v.capacity() * 2));
+    for (record_view& r : out.records) {
+        const std::less_equal<const field_loc*> le;
+        if (le(old_begin, r.locs) && !le(old_end, r.locs)) r.locs = v.data() + (r.locs - old_begin);
+    }
+}
+
 uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uint8_t> set, uint64_t now_ms,
                            decoded_message& out) {
     const template_def* t = cache_.find(s, set_id, now_ms, counters_);
@@ -390,6 +404,9 @@ uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uin
             out.records.push_back({t, set.data() + p, static_cast<uint16_t>(len), t->fixed_locs.data()});
         }
     } else {
+        // Room for the locations of as many records as the set could hold, reserved before any
+        // view points into this set's part of the storage.
+        reserve_locs(out, (set.size() / t->min_record_length + 1) * t->fields.size());
         while (set.size() - p >= t->min_record_length) {
             const size_t start = p;
             const size_t base = out.loc_storage.size();

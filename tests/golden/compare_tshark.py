@@ -56,10 +56,6 @@ _V9_COUNT = ('the v9 header count is smaller than the records sent (softflowd co
 _H3C = ('template 3281 gives ipv4RouterSc (IE 43) 2 bytes and IE 0 1 byte; tshark 4.0 aborts the record '
         '("Trying to fetch an IPv4 address with length 2", Malformed) after 21 fields; we print the odd-sized '
         'address as hex and decode all records (INDEX.md: "decoders must accept non-standard field lengths")')
-_ZERO_LENGTH = ('a template has a field of length 0; our decoder rejects such templates (malformed '
-                'field_length_zero, a rule of src/proto with unit tests in tests/unit), tshark and '
-                'logstash accept them. Open question, reported; not a tshark failure')
-
 # Per capture (relative to the corpus). Counts are what tshark 4.0.17 and our decoder show.
 EXCEPTIONS = {
     'logstash-codec-netflow/netflow9_test_invalid01.pcap': Exception_(
@@ -80,10 +76,6 @@ EXCEPTIONS = {
         'count template_truncated and go on with the next set by its length, decoding its 2 records, '
         'then stop at the set that runs past the header length (set_past_message)',
         {1: {'tshark': 0, 'ours': 2}}),
-    'logstash-codec-netflow/netflow9_test_juniper_srx_tplopt.pcap': Exception_(
-        _ZERO_LENGTH + ' (options template 256: scope System of length 0)', {1: {'tshark': 1, 'ours': 0}}),
-    'logstash-codec-netflow/netflow9_test_0length_fields_tpl_data.pcap': Exception_(
-        _ZERO_LENGTH + ' (templates 256 and 257)', {1: {'tshark': 10, 'ours': 0}}),
 }
 
 

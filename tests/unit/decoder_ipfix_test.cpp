@@ -664,19 +664,54 @@ TEST_CASE("ipfix fault: templateIdReserved", "[ipfix][fault]") {
     check_good_record(s.msg.records[0]);
 }
 
-TEST_CASE("ipfix fault: fieldLengthZero", "[ipfix][fault]") {
+TEST_CASE("ipfix: a field of length 0 is absent from the records; a template of only such fields is refused",
+          "[ipfix][fault]") {
     decode_session s;
     ipfix_builder b;
-    b.template_set().template_record(257, {{8, 4}, {12, 0}}).template_record(256, ipv4_flow);
-    b.data_set(257).ipv4("10.0.0.1");
+    // 257: sourceIPv4Address, then destinationIPv4Address at length 0, then protocolIdentifier.
+    // 258: nothing but zero-length fields, so records of no bytes: refused.
+    b.template_set().template_record(257, {{8, 4}, {12, 0}, {4, 1}}).template_record(258, {{8, 0}, {12, 0}});
+    b.template_set().template_record(256, ipv4_flow);
+    b.data_set(257).ipv4("10.0.0.1").u8(17).ipv4("10.0.0.3").u8(6);
     b.data_set(256);
     ipv4_record(b, "10.0.0.1", "10.0.0.2", 1111, 80, 6, 1000, 10);
     REQUIRE(s.feed(b.build()));
-    // The data set for the rejected template is then unknown as well.
-    CHECK(malformed_summary(s.counters()) == "field_length_zero=1 unknown_template=1");
-    CHECK(s.counters().templates_learned == 1);
-    REQUIRE(s.msg.records.size() == 1);
-    check_good_record(s.msg.records[0]);
+    CHECK(malformed_summary(s.counters()) == "field_length_zero=1");
+    CHECK(s.counters().templates_learned == 2);
+    REQUIRE(s.msg.records.size() == 3);
+    const proto::record_view& r = s.msg.records[0];
+    CHECK(r.tmpl->id == 257);
+    CHECK(r.length == 5);
+    CHECK(r.source_address().to_string() == "10.0.0.1");
+    CHECK(r.destination_address().empty());  // present in the template, but with no bytes
+    CHECK(r.value(1).empty());
+    CHECK(r.unsigned_value(proto::known_field::protocol) == 17);
+    CHECK(s.msg.records[1].source_address().to_string() == "10.0.0.3");
+    CHECK(s.msg.records[1].unsigned_value(proto::known_field::protocol) == 6);
+    check_good_record(s.msg.records[2]);
+}
+
+TEST_CASE("ipfix: zero-length fields beside variable-length ones keep every location valid", "[ipfix]") {
+    // Many zero-length fields per record make more locations than the message has bytes; the
+    // views made before the storage grew must still point at their own records.
+    std::vector<field> fields;
+    for (int i = 0; i < 200; ++i) fields.push_back({12, 0});
+    fields.push_back({96, 0xFFFF});  // applicationName, variable length
+    decode_session s;
+    ipfix_builder b;
+    b.template_set().template_record(300, fields);
+    b.data_set(300);
+    for (int i = 0; i < 40; ++i) b.u8(1).u8(static_cast<uint8_t>('a' + i % 26));
+    REQUIRE(s.feed(b.build()));
+    CHECK(malformed_summary(s.counters()).empty());
+    REQUIRE(s.msg.records.size() == 40);
+    for (size_t i = 0; i < 40; ++i) {
+        const proto::record_view& r = s.msg.records[i];
+        REQUIRE(r.field_count() == 201);
+        CHECK(r.value(0).empty());
+        REQUIRE(r.value(200).size() == 1);
+        CHECK(r.value(200)[0] == static_cast<uint8_t>('a' + i % 26));
+    }
 }
 
 TEST_CASE("ipfix fault: templateTooLong (fixed record over 65535 bytes)", "[ipfix][fault]") {

@@ -321,21 +321,23 @@ TEST_CASE("v9 fault: templateIdReserved", "[v9][fault]") {
     check_good_record(s.msg.records[0]);
 }
 
-TEST_CASE("v9 fault: fieldLengthZero", "[v9][fault]") {
+TEST_CASE("v9: fields of length 0 are accepted; templates of only such fields are refused", "[v9][fault]") {
     decode_session s;
     v9_builder b;
     SECTION("template") {
-        b.template_flowset().template_record(257, {{8, 4}, {10, 0}}).template_record(256, v9_flow);
+        b.template_flowset().template_record(257, {{8, 4}, {10, 0}}).template_record(258, {{10, 0}});
+        b.template_flowset().template_record(256, v9_flow);
     }
-    SECTION("options template scope field") {
+    SECTION("options template: a scope field of length 0 (Juniper SRX)") {
         b.template_flowset().template_record(256, v9_flow);
         b.options_template_flowset().options_template_record(257, {{1, 0}}, {{34, 4}});
+        b.options_template_flowset().options_template_record(258, {{1, 0}}, {{34, 0}});
     }
     b.data_flowset(256);
     v9_record(b, "10.0.0.1", "10.0.0.2", 64500, 64501, 1000, 10);
     REQUIRE(s.feed(b.build()));
-    CHECK(malformed_summary(s.counters()) == "field_length_zero=1");
-    CHECK(s.counters().templates_learned == 1);
+    CHECK(malformed_summary(s.counters()) == "field_length_zero=1");  // 258 only
+    CHECK(s.counters().templates_learned == 2);
     REQUIRE(s.msg.records.size() == 1);
     check_good_record(s.msg.records[0]);
 }

@@ -17,7 +17,7 @@ enum class malformed : uint8_t {
     template_truncated,       // template record runs past its set
     template_zero_fields,     // template with a field count of 0 (other than a withdrawal)
     template_id_reserved,     // template id under 256
-    field_length_zero,        // fixed field length 0
+    field_length_zero,        // a template whose fields are all of length 0: records of no bytes
     template_too_long,        // fixed record length over 65535
     options_scope_invalid,    // options template with no scope, or scope past the fields
     withdrawal_invalid,       // withdrawal that is not a bare template id

@@ -87,6 +87,7 @@ private:
     void v9_options_template_set(stream_state& s, std::span<const uint8_t> set, uint64_t now_ms,
                                  decoded_message& out);
     // Returns the number of records decoded from the data set.
+    static void reserve_locs(decoded_message& out, size_t more);
     uint32_t data_set(stream_state& s, uint16_t set_id, std::span<const uint8_t> set, uint64_t now_ms,
                       decoded_message& out);
     void store_template(stream_state& s, template_def&& t, std::span<const uint8_t> wire,
