@@ -3,39 +3,27 @@
 namespace ipfix::pipeline {
 namespace {
 
-struct side {
-    uint32_t& as;
-    bool& write;
-    std::string_view& name;
-    std::array<char, 2>& country;
-};
+// What a looked-up address is for, packed beside its record index.
+constexpr uint32_t destination_side = 1;  // else source
+constexpr uint32_t write_as = 2;          // policy lets the found AS go into the record
+constexpr uint32_t over_good = 4;         // ...over a value that was not bad (an override)
+constexpr uint32_t flag_bits = 3;
 
-// One direction of one record: look the address up and decide whether the value goes in.
-void enrich_side(const proto::ip_address& addr, std::optional<uint64_t> present, enrich::as_policy policy,
-                 const enrich::as_ranges& bad, const enrich::prefix_table& table, bool names, side out,
-                 enrich_counters& c) {
+// Decides for one direction of one record; returns whether the address must be looked up.
+bool plan_side(std::optional<uint64_t> present, enrich::as_policy policy, const enrich::as_ranges& bad, bool names,
+               uint32_t& flags, enrich_counters& c) {
     if (policy == enrich::as_policy::never) {
         ++c.kept;
-        return;
+        return false;
     }
-    ++c.lookups;
-    const enrich::as_attributes& a = table.attributes(table.find(addr));
-    if (names) {
-        out.name = table.org_name(a.org);
-        out.country = a.country;
+    const bool write = enrich::replaces(policy, present, bad);
+    if (!write && !names) {
+        ++c.kept;  // a good value under `fill`: nothing to look up
+        return false;
     }
-    if (a.asn == 0) {
-        ++c.not_found;
-        return;
-    }
-    out.as = a.asn;
-    if (!enrich::replaces(policy, present, bad)) {
-        ++c.kept;
-        return;
-    }
-    out.write = true;
-    if (present && !bad.contains(*present)) ++c.overridden;
-    else ++c.filled;
+    if (write) flags |= write_as;
+    if (write && present && !bad.contains(*present)) flags |= over_good;
+    return true;
 }
 
 }  // namespace
@@ -52,28 +40,71 @@ enrich_counters& enrich_counters::operator+=(const enrich_counters& o) {
 }
 
 void enrich_records(const proto::decoded_message& msg, const enrich::prefix_table& table, direction_policy policy,
-                    const enrich::as_ranges& bad_as, bool names, std::vector<mediate::record_values>& out,
-                    enrich_counters& counters) {
-    out.assign(msg.records.size(), mediate::record_values{});
-    counters.records += msg.records.size();
-    for (size_t i = 0; i < msg.records.size(); ++i) {
+                    const enrich::as_ranges& bad_as, bool names, enrich_scratch& scratch,
+                    std::vector<mediate::record_values>& out, enrich_counters& counters) {
+    const size_t n = msg.records.size();
+    out.assign(n, mediate::record_values{});
+    counters.records += n;
+    scratch.addresses.clear();
+    scratch.targets.clear();
+    for (size_t i = 0; i < n; ++i) {
         const proto::record_view& r = msg.records[i];
-        mediate::record_values& v = out[i];
-        const proto::ip_address src = r.source_address();
-        const proto::ip_address dst = r.destination_address();
-        if (r.tmpl->options || (src.empty() && dst.empty())) {
+        if (r.tmpl->options) {
             ++counters.no_address;
             continue;
         }
-        if (!src.empty()) {
-            enrich_side(src, r.source_as(), policy.source, bad_as, table, names,
-                        {v.source_as, v.write_source_as, v.source_as_name, v.source_country}, counters);
+        const proto::ip_address src = r.source_address();
+        const proto::ip_address dst = r.destination_address();
+        if (src.empty() && dst.empty()) {
+            ++counters.no_address;
+            continue;
         }
-        if (!dst.empty()) {
-            enrich_side(dst, r.destination_as(), policy.destination, bad_as, table, names,
-                        {v.destination_as, v.write_destination_as, v.destination_as_name, v.destination_country},
-                        counters);
+        const uint32_t at = static_cast<uint32_t>(i) << flag_bits;
+        uint32_t flags = 0;
+        if (!src.empty() && plan_side(r.source_as(), policy.source, bad_as, names, flags, counters)) {
+            scratch.addresses.push_back(src);
+            scratch.targets.push_back(at | flags);
         }
+        flags = destination_side;
+        if (!dst.empty() && plan_side(r.destination_as(), policy.destination, bad_as, names, flags, counters)) {
+            scratch.addresses.push_back(dst);
+            scratch.targets.push_back(at | flags);
+        }
+    }
+
+    // One burst: the table overlaps the walks, where one find() after another would wait on
+    // each cache miss in turn.
+    const size_t m = scratch.addresses.size();
+    scratch.rows.resize(m);
+    table.find_burst(scratch.addresses, scratch.rows.data());
+    counters.lookups += m;
+    // The rows (and names) are scattered over megabytes: ask for all of them before using any.
+    for (size_t j = 0; j < m; ++j) table.prefetch_row(scratch.rows[j]);
+    if (names) {
+        for (size_t j = 0; j < m; ++j) table.prefetch_name(table.attributes(scratch.rows[j]).org);
+        for (size_t j = 0; j < m; ++j) __builtin_prefetch(table.org_name(table.attributes(scratch.rows[j]).org).data());
+    }
+    for (size_t j = 0; j < m; ++j) {
+        const uint32_t t = scratch.targets[j];
+        mediate::record_values& v = out[t >> flag_bits];
+        const bool dst = (t & destination_side) != 0;
+        const enrich::as_attributes& a = table.attributes(scratch.rows[j]);
+        if (names) {
+            (dst ? v.destination_as_name : v.source_as_name) = table.org_name(a.org);
+            (dst ? v.destination_country : v.source_country) = a.country;
+        }
+        if (a.asn == 0) {
+            ++counters.not_found;
+            continue;
+        }
+        (dst ? v.destination_as : v.source_as) = a.asn;
+        if (!(t & write_as)) {
+            ++counters.kept;
+            continue;
+        }
+        (dst ? v.write_destination_as : v.write_source_as) = true;
+        if (t & over_good) ++counters.overridden;
+        else ++counters.filled;
     }
 }
 

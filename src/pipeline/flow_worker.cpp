@@ -55,7 +55,8 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
     const bool enriching = reader_ != nullptr;
     const bool names = enriching && e.names_pen != 0;
     if (enriching) {
-        enrich_records(msg_, reader_->current(), {source, destination}, e.bad_as, names, values_, enrich_counters_);
+        enrich_records(msg_, reader_->current(), {source, destination}, e.bad_as, names, scratch_, values_,
+                       enrich_counters_);
     } else {
         values_.assign(msg_.records.size(), mediate::record_values{});
     }

@@ -79,6 +79,13 @@ public:
     void find_burst(std::span<const proto::ip_address> in, uint32_t* out) const noexcept;
 
     const as_attributes& attributes(uint32_t index) const noexcept { return attributes_[index]; }
+    // Start loading what attributes(row), and org_name() of its organisation, read: a burst's
+    // rows and names then arrive together rather than one cache miss after another.
+    void prefetch_row(uint32_t row) const noexcept { __builtin_prefetch(&attributes_[row]); }
+    void prefetch_name(uint32_t org) const noexcept {
+        __builtin_prefetch(&org_offsets_[org]);
+        __builtin_prefetch(&org_offsets_[org + 1]);
+    }
     std::string_view org_name(uint32_t org) const noexcept {
         return std::string_view(org_blob_).substr(org_offsets_[org], org_offsets_[org + 1] - org_offsets_[org]);
     }

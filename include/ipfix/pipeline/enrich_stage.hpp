@@ -1,6 +1,8 @@
 // The enrich stage: for each decoded record, the AS numbers (and names, countries) of its
 // source and destination from the compiled table, and whether policy lets them replace what
-// the router sent. Never calls libmaxminddb, never allocates once `out` has grown.
+// the router sent. An address is looked up only where its AS may be written or names are
+// wanted; a message's lookups go to the table as one burst. Never calls libmaxminddb, never
+// allocates once the buffers have grown.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +18,7 @@ namespace ipfix::pipeline {
 struct enrich_counters {
     uint64_t records = 0;          // records seen by the stage
     uint64_t no_address = 0;       // records whose template has no address fields
-    uint64_t lookups = 0;          // addresses looked up
+    uint64_t lookups = 0;          // addresses looked up (AS missing or bad, override, or names)
     uint64_t not_found = 0;        // lookups the database had no AS for
     uint64_t filled = 0;           // AS written where the record lacked it or had a bad value
     uint64_t overridden = 0;       // AS written over a good value (policy: override)
@@ -29,9 +31,17 @@ struct direction_policy {
     enrich::as_policy destination = enrich::as_policy::fill;
 };
 
+// One worker's buffers for enrich_records, reused from message to message.
+struct enrich_scratch {
+    std::vector<proto::ip_address> addresses;  // to look up, in burst order
+    std::vector<uint32_t> targets;             // per address: record << 3 | flags
+    std::vector<uint32_t> rows;                // per address: the table's attribute row
+};
+
 // Fills `out` with one entry per record of `msg`.
 void enrich_records(const proto::decoded_message& msg, const enrich::prefix_table& table,
                     direction_policy policy, const enrich::as_ranges& bad_as, bool names,
-                    std::vector<mediate::record_values>& out, enrich_counters& counters);
+                    enrich_scratch& scratch, std::vector<mediate::record_values>& out,
+                    enrich_counters& counters);
 
 }  // namespace ipfix::pipeline

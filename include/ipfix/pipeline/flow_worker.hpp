@@ -60,6 +60,7 @@ private:
     enrich::prefix_table empty_table_;
     std::vector<collector_state> collectors_;
     proto::decoded_message msg_;
+    enrich_scratch scratch_;
     std::vector<mediate::record_values> values_;
     enrich_counters enrich_counters_;
     worker_counters counters_;
