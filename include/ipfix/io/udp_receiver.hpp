@@ -71,8 +71,9 @@ public:
     bool open(const udp_receiver_options& options);
     void close();
 
-    // Fills slots[0..n) with the datagrams waiting on the sockets, each socket read once per call
-    // (in turns, so a busy socket cannot starve the others), and returns n. 0 when none wait.
+    // Fills slots[0..n) with the datagrams waiting on the sockets and returns n; 0 when none
+    // wait. The sockets are read one after another, a different one first on each call, so a
+    // busy socket cannot starve the others.
     size_t receive_burst(std::span<rx_slot> slots);
 
     // The sockets, in the order of options.listen, for poll/epoll (POLLIN) when idle.
