@@ -58,21 +58,22 @@ struct enrichment_locs {
     field_loc destination_as;
 };
 
-// Aligned, and what a record's accessors read first, so they touch a single cache line.
+// Aligned, with what the data path reads per set and per record of a fixed-length template
+// (record length, field locations, where the addresses and AS numbers lie) in the first cache line.
 struct alignas(64) template_def {
     enrichment_locs fixed{};  // only when !variable
     bool variable = false;
+    bool options = false;
+    // Record length when fixed; the minimum length (varlen fields empty) otherwise.
+    uint32_t min_record_length = 0;
+    // Fixed-length templates: the location of each field. Empty when any field is variable.
+    std::vector<field_loc> fixed_locs;
     // Index into `fields` of each known field, or -1.
     std::array<int16_t, known_field_count> known{};
     uint16_t id = 0;
     protocol_version version = protocol_version::ipfix;
-    bool options = false;
     uint16_t scope_count = 0;
-    // Record length when fixed; the minimum length (varlen fields empty) otherwise.
-    uint32_t min_record_length = 0;
     std::vector<field_spec> fields;
-    // Fixed-length templates: the location of each field. Empty when any field is variable.
-    std::vector<field_loc> fixed_locs;
     // The template record exactly as it came on the wire (id, count, [scope count], specifiers),
     // to tell a refresh from a redefinition and to re-send it unchanged.
     std::vector<uint8_t> wire;
