@@ -206,6 +206,24 @@ void read_enrichment(const section& s, enrichment_config& e, bool check_files) {
     }
 }
 
+void read_io(const section& s, io_config& io) {
+    s.allow_only({"backend", "layout", "burst", "eal_args"});
+    s.read_enum("backend", io.backend, {{"socket", io_backend::socket}, {"dpdk", io_backend::dpdk}});
+    if (io.backend == io_backend::dpdk) {
+        s.fail(s.get("backend"), s.key("backend"), "the dpdk backend is not in this build yet: use socket");
+    }
+    s.read_enum("layout", io.layout, {{"fused", pipeline_layout::fused}, {"split", pipeline_layout::split}});
+    s.read_uint("burst", io.burst, 1, 512);
+    const YAML::Node args = s.get("eal_args");
+    if (!args) return;
+    if (!args.IsSequence()) s.fail(args, s.key("eal_args"), "must be a list of strings");
+    io.eal_args.clear();
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (!args[i].IsScalar()) s.fail(args[i], s.key("eal_args"), "must be a list of strings");
+        io.eal_args.push_back(args[i].Scalar());
+    }
+}
+
 void read_forwarding(const section& s, forwarding_config& f, const general_config& g) {
     s.allow_only({"collectors", "template_refresh_seconds", "template_refresh_packets", "unknown_templates"});
     s.read_uint("template_refresh_seconds", f.template_refresh_seconds, 0, 86400);
@@ -281,7 +299,7 @@ daemon_config parse(std::string_view yaml, const std::string& name, bool check_f
     c.path = name;
     c.enrichment.bad_as = enrich::default_bad_as();
     const section top(root, "", name);
-    top.allow_only({"general", "enrichment", "forwarding", "performance", "templates"});
+    top.allow_only({"general", "enrichment", "forwarding", "performance", "io", "templates"});
     read_general(section(top.get("general"), "general", name), c.general);
     read_enrichment(section(top.get("enrichment"), "enrichment", name), c.enrichment, check_files);
     read_forwarding(section(top.get("forwarding"), "forwarding", name), c.forwarding, c.general);
@@ -294,6 +312,8 @@ daemon_config parse(std::string_view yaml, const std::string& name, bool check_f
     if (c.performance.queue_size & (c.performance.queue_size - 1)) {
         perf.fail(perf.get("queue_size"), "performance.queue_size", "must be a power of two");
     }
+
+    read_io(section(top.get("io"), "io", name), c.io);
 
     const section tpl(top.get("templates"), "templates", name);
     tpl.allow_only({"lifetime_seconds", "max_streams", "max_templates"});

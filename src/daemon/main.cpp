@@ -1,11 +1,12 @@
-// ipfix-enricher: the flow proxy. This build runs captures through the pipeline (--offline)
-// and validates configurations (--check-config); the live daemon comes with the I/O backends.
+// ipfix-enricher: the flow proxy. Runs the live pipeline (default), captures through the same
+// stages (--offline), or validates a configuration (--check-config).
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <string>
 
 #include "ipfix/config/config.hpp"
+#include "live.hpp"
 #include "offline.hpp"
 
 namespace {
@@ -45,6 +46,5 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (!offline.input.empty()) return ipfix::daemon::run_offline(config, offline, std::cerr);
-    std::cerr << "ipfix-enricher: this build runs captures only: use --offline IN.pcap --write OUT.pcap\n";
-    return 2;
+    return ipfix::daemon::run_live(config, std::cerr);
 }

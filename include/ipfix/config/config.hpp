@@ -83,6 +83,21 @@ struct performance_config {
     uint32_t buffer_size = 8 * 1024 * 1024;  // socket buffers, bytes
 };
 
+enum class io_backend : uint8_t { socket, dpdk };
+// How the stages sit on lcores: each worker runs receive, decode, enrich, mediate and send in
+// one loop (fused: best on small boxes), or one lcore receives and hands datagrams to worker
+// lcores over rings by exporter (split).
+enum class pipeline_layout : uint8_t { fused, split };
+
+struct io_config {
+    io_backend backend = io_backend::socket;
+    pipeline_layout layout = pipeline_layout::fused;
+    uint32_t burst = 32;  // datagrams per receive, ring and send burst
+    // EAL arguments. The defaults need no hugepages, PCI devices or root-only features: right
+    // for the socket backend anywhere; the dpdk backend on NICs wants hugepages and its ports.
+    std::vector<std::string> eal_args = {"--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level=lib.*:error"};
+};
+
 struct templates_config {
     uint32_t lifetime_seconds = 1800;
     uint32_t max_streams = 16384;
@@ -95,6 +110,7 @@ struct daemon_config {
     enrichment_config enrichment;
     forwarding_config forwarding;
     performance_config performance;
+    io_config io;
     templates_config templates;
 
     // The policy for an exporter: its rule if one matches, else the global one.

@@ -42,6 +42,19 @@ struct mediate_counters {
     uint64_t unknown_sets_forwarded = 0;
     uint64_t unknown_sets_dropped = 0;
     uint64_t records_too_big = 0;   // an output record over the payload limit (dropped)
+
+    mediate_counters& operator+=(const mediate_counters& o) {
+        messages_in += o.messages_in;
+        messages_out += o.messages_out;
+        bytes_out += o.bytes_out;
+        records_out += o.records_out;
+        templates_sent += o.templates_sent;
+        withdrawals_sent += o.withdrawals_sent;
+        unknown_sets_forwarded += o.unknown_sets_forwarded;
+        unknown_sets_dropped += o.unknown_sets_dropped;
+        records_too_big += o.records_too_big;
+        return *this;
+    }
 };
 
 class datagram_sink {

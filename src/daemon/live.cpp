@@ -1,0 +1,161 @@
+#include "live.hpp"
+
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <cerrno>
+#include <ctime>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "ipfix/enrich/as_database.hpp"
+#include "ipfix/enrich/table_loader.hpp"
+#include "ipfix/pipeline/dpdk_env.hpp"
+#include "ipfix/pipeline/live_pipeline.hpp"
+
+namespace ipfix::daemon {
+namespace {
+
+std::vector<std::string> database_paths(const config::enrichment_config& e) {
+    std::vector<std::string> paths;
+    if (!e.asn_database.empty()) paths.push_back(e.asn_database);
+    if (!e.country_database.empty()) paths.push_back(e.country_database);
+    return paths;
+}
+
+std::string summary(const pipeline::live_stats& s) {
+    std::ostringstream o;
+    o << "received " << s.io.rx_datagrams << " datagrams (" << s.io.rx_bytes << " bytes, " << s.io.rx_truncated
+      << " truncated, " << s.kernel_drops << " dropped by the kernel, " << s.io.ring_full << " at full rings, "
+      << s.io.pool_empty << " bursts without mbufs); records " << s.decode.records << ", malformed "
+      << s.decode.malformed_total() << ", sequence gaps " << s.decode.sequence_gaps << "; enrich: lookups "
+      << s.enrich.lookups << ", filled " << s.enrich.filled << ", overridden " << s.enrich.overridden << ", not found "
+      << s.enrich.not_found << "; sent " << s.io.tx_datagrams << " datagrams (" << s.io.tx_bytes << " bytes), "
+      << s.io.tx_dropped << " dropped";
+    for (size_t i = 0; i < s.collectors.size(); ++i) {
+        o << "; collector " << i << ": " << s.collectors[i].messages_out << " messages, " << s.collectors[i].records_out
+          << " records";
+    }
+    return o.str();
+}
+
+// What a reload cannot apply to the running pipeline (sockets, lcores, output templates).
+std::vector<std::string> needs_restart(const config::daemon_config& a, const config::daemon_config& b) {
+    std::vector<std::string> out;
+    if (a.general.listen_address != b.general.listen_address || a.general.listen_port != b.general.listen_port)
+        out.push_back("general.listen_*");
+    bool collectors = a.forwarding.collectors.size() != b.forwarding.collectors.size();
+    for (size_t i = 0; !collectors && i < a.forwarding.collectors.size(); ++i) {
+        const auto& x = a.forwarding.collectors[i];
+        const auto& y = b.forwarding.collectors[i];
+        collectors = x.address != y.address || x.port != y.port || x.version != y.version ||
+                     x.source_address != y.source_address || x.mtu != y.mtu;
+    }
+    if (collectors) out.push_back("forwarding.collectors");
+    if (a.forwarding.template_refresh_seconds != b.forwarding.template_refresh_seconds ||
+        a.forwarding.template_refresh_packets != b.forwarding.template_refresh_packets ||
+        a.forwarding.forward_unknown != b.forwarding.forward_unknown)
+        out.push_back("forwarding (templates, unknown data)");
+    if (a.performance.workers != b.performance.workers || a.performance.queue_size != b.performance.queue_size ||
+        a.performance.buffer_size != b.performance.buffer_size)
+        out.push_back("performance");
+    if (a.io.layout != b.io.layout || a.io.burst != b.io.burst || a.io.eal_args != b.io.eal_args)
+        out.push_back("io");
+    const auto& e = a.enrichment;
+    const auto& f = b.enrichment;
+    if (e.enabled != f.enabled || e.source != f.source || e.destination != f.destination ||
+        e.bad_as.ranges != f.bad_as.ranges || e.names_pen != f.names_pen || e.original_exporter != f.original_exporter ||
+        e.exporters.size() != f.exporters.size())
+        out.push_back("enrichment policy");
+    if (a.templates.lifetime_seconds != b.templates.lifetime_seconds ||
+        a.templates.max_streams != b.templates.max_streams || a.templates.max_templates != b.templates.max_templates)
+        out.push_back("templates");
+    return out;
+}
+
+void reload(const config::daemon_config& running, enrich::as_database* db, std::ostream& log) {
+    config::daemon_config next;
+    try {
+        next = config::load_file(running.path);
+    } catch (const config::config_error& e) {
+        log << "ipfix-enricher: reload refused, the running configuration stays: " << e.what() << "\n";
+        return;
+    }
+    for (const std::string& what : needs_restart(running, next)) {
+        log << "ipfix-enricher: reload: " << what << " changed; takes effect after a restart\n";
+    }
+    if (db == nullptr) return;
+    // The database paths of the file as it is now: the usual reason for a reload is new data.
+    const std::vector<std::string> paths = database_paths(next.enrichment);
+    try {
+        db->reload(paths);
+        const auto t = db->snapshot();
+        log << "ipfix-enricher: reload: AS databases loaded (" << t->stats().attributes << " rows, "
+            << (t->stats().memory_bytes >> 20) << " MiB)\n";
+    } catch (const std::exception& e) {
+        log << "ipfix-enricher: reload: the AS databases could not be loaded, the previous ones stay: " << e.what()
+            << "\n";
+    }
+}
+
+}  // namespace
+
+int run_live(const config::daemon_config& config, std::ostream& log) {
+    // Signals go to this (control) thread only: blocked before the EAL starts its lcore
+    // threads, which inherit the mask, then taken with sigtimedwait.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    std::unique_ptr<enrich::as_database> db;
+    if (config.enrichment.enabled) {
+        try {
+            db = std::make_unique<enrich::as_database>(enrich::load_table(database_paths(config.enrichment)));
+        } catch (const std::exception& e) {
+            log << "ipfix-enricher: cannot load the AS databases: " << e.what() << "\n";
+            return 2;
+        }
+    }
+
+    std::string error;
+    const uint32_t mbufs = std::max<uint32_t>(8192, config.performance.workers * config.performance.queue_size * 2);
+    auto env = pipeline::dpdk_env::start(config.io.eal_args, mbufs, error);
+    if (!env) {
+        log << "ipfix-enricher: " << error << "\n";
+        return 1;
+    }
+    pipeline::live_pipeline pipe(config, db.get(), *env);
+    if (!pipe.start(error)) {
+        log << "ipfix-enricher: " << error << "\n";
+        return 1;
+    }
+    log << "ipfix-enricher: listening on " << config.general.listen_address << ":" << pipe.listen_port() << " ("
+        << config.performance.workers << " worker" << (config.performance.workers == 1 ? "" : "s") << ", "
+        << (config.io.layout == config::pipeline_layout::fused ? "fused" : "split") << " layout), forwarding to "
+        << config.forwarding.collectors.size() << " collector(s)\n";
+    log.flush();
+    sd_notify(0, "READY=1\nSTATUS=forwarding");
+
+    for (;;) {
+        timespec wait{1, 0};
+        siginfo_t info{};
+        const int sig = sigtimedwait(&signals, &info, &wait);
+        sd_notify(0, "WATCHDOG=1");
+        if (sig == SIGTERM || sig == SIGINT) break;
+        if (sig == SIGHUP) {
+            sd_notify(0, "RELOADING=1");
+            reload(config, db.get(), log);
+            sd_notify(0, "READY=1");
+        }
+        if (db) db->reclaim();
+    }
+    sd_notify(0, "STOPPING=1");
+    log << "ipfix-enricher: stopping: draining and flushing\n";
+    pipe.stop();
+    log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";
+    return 0;
+}
+
+}  // namespace ipfix::daemon
