@@ -3,7 +3,8 @@
 traffic between addresses of the test AS database and exports NetFlow v5, v9 and IPFIX to
 ipfix-enricher (socket backend, DPDK EAL without hugepages) on loopback, which forwards to
 nfcapd; nfdump must then show every flow once, with the AS numbers mmdblookup gives for its
-addresses (v5: AS_TRANS for a 4-byte AS), and the daemon must stop cleanly on SIGTERM.
+addresses (v5: AS_TRANS for a 4-byte AS), and the daemon must stop cleanly on SIGTERM. IPFIX runs
+once more with the split layout (RX lcore, ring, worker lcore) and a SIGHUP reload while running.
 
   check_live.py --enricher E --db-dir DIR --mmdblookup M [--softflowd S] [--nfcapd N] [--nfdump N]
 
@@ -108,12 +109,18 @@ def stop(proc):
     return proc.returncode
 
 
-def run_version(a, work, version, traffic, flows):
+def run_version(a, work, version, traffic, flows, layout='fused', reload=False):
+    """One exporter version through the daemon; with `reload`, a SIGHUP while it runs."""
     problems = []
+    tag = f'v{version}-{layout}'
     cport, dport = free_udp_port(), free_udp_port()
-    flowdir = work / f'flows{version}'
+    flowdir = work / f'flows-{tag}'
     flowdir.mkdir()
-    cfg = work / f'live{version}.yaml'
+    cfg = work / f'live-{tag}.yaml'
+    # split: an RX lcore and a worker lcore beside the main one, floating over the first two CPUs
+    # (CI machines have two).
+    io = ('io: {layout: split, eal_args: ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", '
+          '"--lcores=(0-2)@(0-1)", "--log-level=lib.*:error"]}' if layout == 'split' else '')
     cfg.write_text(f"""
 general: {{listen_address: 127.0.0.1, listen_port: {dport}}}
 enrichment:
@@ -121,8 +128,9 @@ enrichment:
   country_database: {a.db_dir}/country.mmdb
 forwarding:
   collectors: [{{host: 127.0.0.1, port: {cport}}}]
+{io}
 """)
-    nlog, dlog = work / f'nfcapd{version}.log', work / f'daemon{version}.log'
+    nlog, dlog = work / f'nfcapd-{tag}.log', work / f'daemon-{tag}.log'
     nfcapd = subprocess.Popen([a.nfcapd, '-b', '127.0.0.1', '-p', str(cport), '-w', str(flowdir), '-t', '3600'],
                               stdout=open(nlog, 'w'), stderr=subprocess.STDOUT, start_new_session=True)
     daemon = None
@@ -131,6 +139,9 @@ forwarding:
         daemon = subprocess.Popen([a.enricher, '-c', cfg], stdout=open(dlog, 'w'), stderr=subprocess.STDOUT,
                                   start_new_session=True)
         wait_for(dlog, 'listening on', daemon, 'ipfix-enricher')
+        if reload:
+            daemon.send_signal(signal.SIGHUP)
+            wait_for(dlog, 'AS databases loaded', daemon, 'the reload')
         p = subprocess.run([a.softflowd, '-d', '-r', traffic, '-n', f'127.0.0.1:{dport}', '-v', str(version)],
                            capture_output=True, text=True, timeout=60)
         if p.returncode != 0:
@@ -164,20 +175,20 @@ forwarding:
         key = (src, dst, sport, dport_)
         got = seen.pop(key, None)
         if got is None:
-            problems.append(f'v{version}: flow {src}:{sport} -> {dst}:{dport_} missing at the collector')
+            problems.append(f'{tag}: flow {src}:{sport} -> {dst}:{dport_} missing at the collector')
             continue
         if len(got) != 1:
-            problems.append(f'v{version}: flow {src} -> {dst} arrived {len(got)} times')
+            problems.append(f'{tag}: flow {src} -> {dst} arrived {len(got)} times')
         want = []
         for address in (src, dst):
             asn = mmdb_asn(a.mmdblookup, f'{a.db_dir}/asn.mmdb', address)
             want.append(23456 if version == 5 and asn > 65535 else asn)
         if list(got[0]) != want:
-            problems.append(f'v{version}: flow {src} -> {dst}: AS {list(got[0])} at the collector, mmdblookup {want}')
+            problems.append(f'{tag}: flow {src} -> {dst}: AS {list(got[0])} at the collector, mmdblookup {want}')
         checked += 1
     # softflowd's own flows (none expected: it reads a file) and anything unexplained.
     for key in seen:
-        problems.append(f'v{version}: unexpected flow at the collector: {key}')
+        problems.append(f'{tag}: unexpected flow at the collector: {key}')
     return checked, problems
 
 
@@ -193,16 +204,18 @@ def main():
     failed = False
     with tempfile.TemporaryDirectory(prefix='ipfix-live-') as tmp:
         work = pathlib.Path(tmp)
-        for version in (5, 9, 10):
+        runs = [(5, 'fused', False), (9, 'fused', False), (10, 'fused', False), (10, 'split', True)]
+        for version, layout, reload in runs:
             flows = V4_FLOWS + (V6_FLOWS if version != 5 else [])
             traffic = work / f'traffic{version}.pcap'
             keyed = write_traffic(traffic, flows)
-            checked, problems = run_version(a, work, version, traffic, keyed)
+            checked, problems = run_version(a, work, version, traffic, keyed, layout, reload)
             for p in problems:
                 print('FAIL:', p)
             failed |= bool(problems)
-            print(f'{"FAIL" if problems else "ok"}: NetFlow v{version} via softflowd -> ipfix-enricher -> nfcapd: '
-                  f'{checked} of {len(keyed)} flows with AS numbers as mmdblookup gives them')
+            print(f'{"FAIL" if problems else "ok"}: NetFlow v{version} via softflowd -> ipfix-enricher ({layout} '
+                  f'layout{", reloaded by SIGHUP" if reload else ""}) -> nfcapd: {checked} of {len(keyed)} flows '
+                  f'with AS numbers as mmdblookup gives them')
     return 1 if failed else 0
 
 
