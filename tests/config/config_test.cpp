@@ -39,6 +39,12 @@ TEST_CASE("emptyConfigGivesSeedDefaults", "[config]") {
     CHECK(c.enrichment.bad_as.contains(4200000000u));
     CHECK(c.enrichment.bad_as.contains(4294967295u));
     CHECK_FALSE(c.enrichment.bad_as.contains(15169));
+    // Runs anywhere: the socket backend, EAL without hugepages or PCI.
+    CHECK(c.io.backend == config::io_backend::socket);
+    CHECK(c.io.layout == config::pipeline_layout::fused);
+    CHECK(c.io.burst == 32);
+    CHECK(c.io.eal_args.at(0) == "--no-huge");
+    CHECK(c.io.eal_args.at(1) == "--no-pci");
 }
 
 TEST_CASE("fullConfigParsed", "[config]") {
@@ -71,6 +77,10 @@ forwarding:
 performance:
   workers: 2
   queue_size: 1024
+io:
+  layout: split
+  burst: 64
+  eal_args: ["--no-huge", "-l", "0-3"]
 )", "full.yaml", false);
     CHECK(c.general.listen_port == 9995);
     REQUIRE(c.forwarding.collectors.size() == 2);
@@ -90,6 +100,10 @@ performance:
     CHECK(c.policy_for(*proto::ip_address::parse("2001:db8::2")) == std::pair{as_policy::override_, as_policy::never});
     CHECK(c.policy_for(*proto::ip_address::parse("198.51.100.1")) == std::pair{as_policy::override_, as_policy::never});
     CHECK(c.performance.workers == 2);
+    CHECK(c.io.backend == config::io_backend::socket);
+    CHECK(c.io.layout == config::pipeline_layout::split);
+    CHECK(c.io.burst == 64);
+    CHECK(c.io.eal_args == std::vector<std::string>{"--no-huge", "-l", "0-3"});
 }
 
 TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
@@ -111,7 +125,15 @@ TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
     CHECK(error_of("enrichment:\n  as_extraction: true\n") == "test.yaml:2: enrichment.asn_database: is required while as_extraction is on");
     CHECK(error_of("performance:\n  queue_size: 1000\n") == "test.yaml:2: performance.queue_size: must be a power of two");
     CHECK(error_of("bogus: 1\n") ==
-          "test.yaml:1: bogus: unknown key (expected one of: general, enrichment, forwarding, performance, templates)");
+          "test.yaml:1: bogus: unknown key (expected one of: general, enrichment, forwarding, performance, io, "
+          "templates)");
+    CHECK(error_of("io:\n  backend: pcap\n") == "test.yaml:2: io.backend: must be one of: socket, dpdk");
+    CHECK(error_of("io:\n  backend: dpdk\n") ==
+          "test.yaml:2: io.backend: the dpdk backend is not in this build yet: use socket");
+    CHECK(error_of("io:\n  layout: pipelined\n") == "test.yaml:2: io.layout: must be one of: fused, split");
+    CHECK(error_of("io:\n  burst: 0\n") == "test.yaml:2: io.burst: must be between 1 and 512, not 0");
+    CHECK(error_of("io:\n  eal_args: --no-huge\n") == "test.yaml:2: io.eal_args: must be a list of strings");
+    CHECK(error_of("io:\n  eal_args: [[1]]\n") == "test.yaml:2: io.eal_args: must be a list of strings");
     CHECK(error_of("general: [1, 2]\n") == "test.yaml:1: general: must be a mapping");
     CHECK(error_of("general:\n  listen_port: [\n") .find("test.yaml:") == 0);
 }
