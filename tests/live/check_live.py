@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""The live daemon between a real exporter and a real collector: softflowd reads a capture of
-traffic between addresses of the test AS database and exports NetFlow v5, v9 and IPFIX to
+"""The live daemon between real exporters and a real collector: softflowd and pmacctd (nfprobe)
+read a capture of traffic between addresses of the test AS database and export NetFlow v5, v9
+and IPFIX to
 ipfix-enricher (socket backend, DPDK EAL without hugepages) on loopback, which forwards to
 nfcapd; nfdump must then show every flow once, with the AS numbers mmdblookup gives for its
 addresses (v5: AS_TRANS for a 4-byte AS), and the daemon must stop cleanly on SIGTERM. IPFIX runs
 once more with the split layout (RX lcore, ring, worker lcore) and a SIGHUP reload while running.
 
-  check_live.py --enricher E --db-dir DIR --mmdblookup M [--softflowd S] [--nfcapd N] [--nfdump N]
+  check_live.py --enricher E --db-dir DIR --mmdblookup M [--softflowd S] [--pmacctd P]
+                [--nfcapd N] [--nfdump N]
 
 Every server is started on a free loopback port and stopped, all waits are bounded.
 """
@@ -109,10 +111,27 @@ def stop(proc):
     return proc.returncode
 
 
-def run_version(a, work, version, traffic, flows, layout='fused', reload=False):
+def export(a, work, exporter, version, traffic, port, tag):
+    """Runs the exporter over the capture to 127.0.0.1:port; returns a problem or None."""
+    if exporter == 'softflowd':
+        p = subprocess.run([a.softflowd, '-d', '-r', traffic, '-n', f'127.0.0.1:{port}', '-v', str(version)],
+                           capture_output=True, text=True, timeout=60)
+        return None if p.returncode == 0 else f'softflowd exit {p.returncode}: {p.stderr.strip()[:300]}'
+    conf = work / f'pmacctd-{tag}.conf'
+    conf.write_text(f'daemonize: false\npcap_savefile: {traffic}\nplugins: nfprobe\n'
+                    f'nfprobe_receiver: 127.0.0.1:{port}\nnfprobe_version: {version}\n')
+    p = subprocess.run([a.pmacctd, '-f', conf], capture_output=True, text=True, timeout=60)
+    # pmacctd ends a savefile with "no more plugins active" and status 1 once nfprobe has flushed.
+    out = p.stdout + p.stderr
+    if p.returncode not in (0, 1) or 'Exporting flows' not in out:
+        return f'pmacctd exit {p.returncode}: {out.strip()[-300:]}'
+    return None
+
+
+def run_version(a, work, version, traffic, flows, layout='fused', reload=False, exporter='softflowd'):
     """One exporter version through the daemon; with `reload`, a SIGHUP while it runs."""
     problems = []
-    tag = f'v{version}-{layout}'
+    tag = f'{exporter}-v{version}-{layout}'
     cport, dport = free_udp_port(), free_udp_port()
     flowdir = work / f'flows-{tag}'
     flowdir.mkdir()
@@ -142,10 +161,9 @@ forwarding:
         if reload:
             daemon.send_signal(signal.SIGHUP)
             wait_for(dlog, 'AS databases loaded', daemon, 'the reload')
-        p = subprocess.run([a.softflowd, '-d', '-r', traffic, '-n', f'127.0.0.1:{dport}', '-v', str(version)],
-                           capture_output=True, text=True, timeout=60)
-        if p.returncode != 0:
-            problems.append(f'softflowd exit {p.returncode}: {p.stderr.strip()[:300]}')
+        problem = export(a, work, exporter, version, traffic, dport, tag)
+        if problem:
+            problems.append(problem)
         time.sleep(1.0)  # the daemon's bursts out, nfcapd's socket read dry
         rc = stop(daemon)
         if rc != 0:
@@ -198,22 +216,26 @@ def main():
     ap.add_argument('--db-dir', required=True)
     ap.add_argument('--mmdblookup', required=True)
     ap.add_argument('--softflowd', default='softflowd')
+    ap.add_argument('--pmacctd', default='')
     ap.add_argument('--nfcapd', default='nfcapd')
     ap.add_argument('--nfdump', default='nfdump')
     a = ap.parse_args()
     failed = False
     with tempfile.TemporaryDirectory(prefix='ipfix-live-') as tmp:
         work = pathlib.Path(tmp)
-        runs = [(5, 'fused', False), (9, 'fused', False), (10, 'fused', False), (10, 'split', True)]
-        for version, layout, reload in runs:
+        runs = [('softflowd', 5, 'fused', False), ('softflowd', 9, 'fused', False),
+                ('softflowd', 10, 'fused', False), ('softflowd', 10, 'split', True)]
+        if a.pmacctd:
+            runs += [('pmacctd', v, 'fused', False) for v in (5, 9, 10)]
+        for exporter, version, layout, reload in runs:
             flows = V4_FLOWS + (V6_FLOWS if version != 5 else [])
             traffic = work / f'traffic{version}.pcap'
             keyed = write_traffic(traffic, flows)
-            checked, problems = run_version(a, work, version, traffic, keyed, layout, reload)
+            checked, problems = run_version(a, work, version, traffic, keyed, layout, reload, exporter)
             for p in problems:
                 print('FAIL:', p)
             failed |= bool(problems)
-            print(f'{"FAIL" if problems else "ok"}: NetFlow v{version} via softflowd -> ipfix-enricher ({layout} '
+            print(f'{"FAIL" if problems else "ok"}: NetFlow v{version} via {exporter} -> ipfix-enricher ({layout} '
                   f'layout{", reloaded by SIGHUP" if reload else ""}) -> nfcapd: {checked} of {len(keyed)} flows '
                   f'with AS numbers as mmdblookup gives them')
     return 1 if failed else 0
