@@ -3,10 +3,13 @@
 // against an absolute schedule, until --count datagrams or --seconds have gone, whichever is
 // first. Every exporter of the capture (address and port) is replayed from a source port of its
 // own, in its own order and looped on its own, so its templates and sequence numbers stay
-// consistent at the receiver and SO_REUSEPORT spreads exporters over a receiver's sockets.
+// consistent at the receiver and SO_REUSEPORT spreads exporters over a receiver's sockets. To
+// 127.0.0.1 each source port also has an address of its own (127.1.0.1, 127.1.0.2, ...: all of
+// 127/8 is local), as routers do: receivers that key exporters by address alone (nfcapd) or
+// hash them to workers by address (the split layout) see them apart too.
 //
 //   udp_replay CAPTURE --to 127.0.0.1:2055 --rate 100000 --seconds 3 --count 300000 [--burst 32]
-//              [--ports N] [--sndbuf BYTES]
+//              [--ports N] [--same-address] [--sndbuf BYTES]
 //
 // Prints one JSON object on stdout: datagrams and records sent, errors, seconds, achieved rate.
 #include <netinet/in.h>
@@ -46,6 +49,7 @@ struct settings {
     uint64_t count = 0;
     size_t burst = 32;
     size_t ports = 0;  // 0: one per exporter
+    bool same_address = false;  // all ports on the destination's address
     int sndbuf = 4 << 20;
 };
 
@@ -109,8 +113,17 @@ std::vector<exporter> group(const perf::datagram_set& set) {
     return out;
 }
 
-// Source sockets bound to the destination's loopback address, port picked by the kernel.
-std::vector<int> open_sockets(size_t n, const io::socket_address& to, int sndbuf) {
+// The address source socket `i` binds to: 127.1.0.0 + i + 1 for IPv4 unless `same`, else the
+// destination's own (::1 is IPv6's only loopback address).
+proto::ip_address source_address(size_t i, const io::socket_address& to, bool same) {
+    if (same || to.address.family != 4) return to.address;
+    const size_t host = i + 1;
+    const uint8_t bytes[4] = {127, 1, static_cast<uint8_t>(host >> 8), static_cast<uint8_t>(host & 0xFF)};
+    return proto::ip_address::v4(bytes);
+}
+
+// Source sockets bound to loopback addresses, ports picked by the kernel.
+std::vector<int> open_sockets(size_t n, const io::socket_address& to, bool same_address, int sndbuf) {
     std::vector<int> fds;
     for (size_t i = 0; i < n; ++i) {
         const int fd = ::socket(to.address.family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -121,7 +134,7 @@ std::vector<int> open_sockets(size_t n, const io::socket_address& to, int sndbuf
         if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
             setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
         sockaddr_storage ss{};
-        const socklen_t len = io::socket_address{to.address, 0}.to_sockaddr(ss);
+        const socklen_t len = io::socket_address{source_address(i, to, same_address), 0}.to_sockaddr(ss);
         if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
             std::perror("udp_replay: bind");
             std::exit(1);
@@ -209,6 +222,7 @@ int main(int argc, char** argv) {
     app.add_option("--count", s.count, "stop after this many datagrams")->required()->check(CLI::Range(uint64_t{1}, max_count));
     app.add_option("--burst", s.burst, "datagrams per sendmmsg")->check(CLI::Range(size_t{1}, max_burst))->capture_default_str();
     app.add_option("--ports", s.ports, "source ports (default: one per exporter; fewer share ports)");
+    app.add_flag("--same-address", s.same_address, "every source port on the destination's address");
     app.add_option("--sndbuf", s.sndbuf, "SO_SNDBUF bytes per socket")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
@@ -235,8 +249,12 @@ int main(int argc, char** argv) {
     }
     std::vector<exporter> exporters = group(set);
     const size_t ports = s.ports == 0 ? exporters.size() : std::min(s.ports, exporters.size());
+    if (ports > 65000) {
+        std::fprintf(stderr, "udp_replay: %zu exporters: at most 65000 source ports\n", ports);
+        return 2;
+    }
     for (size_t i = 0; i < exporters.size(); ++i) exporters[i].socket = i % ports;
-    const std::vector<int> fds = open_sockets(ports, *to, s.sndbuf);
+    const std::vector<int> fds = open_sockets(ports, *to, s.same_address, s.sndbuf);
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // wake at the burst's due time, not 50 us later
 
     const result r = replay(s, set, exporters, fds, *to);
@@ -244,9 +262,10 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"sent\": %llu, \"records\": %llu, \"bytes\": %llu, \"errors\": %llu, \"last_errno\": %d, "
         "\"seconds\": %.6f, \"packets_per_s\": %.1f, \"target_packets_per_s\": %.1f, \"exporters\": %zu, "
-        "\"ports\": %zu, \"burst\": %zu}\n",
+        "\"ports\": %zu, \"distinct_addresses\": %s, \"burst\": %zu}\n",
         static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.records),
         static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.errors), r.last_errno, r.seconds,
-        r.seconds > 0 ? static_cast<double>(r.sent) / r.seconds : 0.0, s.rate, exporters.size(), ports, s.burst);
+        r.seconds > 0 ? static_cast<double>(r.sent) / r.seconds : 0.0, s.rate, exporters.size(), ports,
+        !s.same_address && to->address.family == 4 ? "true" : "false", s.burst);
     return r.sent > 0 ? 0 : 1;
 }
