@@ -379,6 +379,7 @@ def search(args, work, name, budget_s):
     budget is spent."""
     t0 = time.monotonic()
     best, low, high = None, None, None
+    generator_bound = False
     rate = float(args.start_rate)
     trials = []
     index = 0
@@ -401,6 +402,7 @@ def search(args, work, name, budget_s):
             # Short of the target and no faster than before: the generator (and the kernel
             # under it) is the limit, asking more is no use.
             if r['packets_per_s'] < 0.97 * rate and r['packets_per_s'] < 1.03 * before:
+                generator_bound = True
                 break
         else:
             high = rate
@@ -416,7 +418,7 @@ def search(args, work, name, budget_s):
             if (high - low) / low <= args.precision:
                 break
             rate = (low + high) / 2
-    return {'box': name, 'best': best, 'bracket': [low, high], 'trials': trials,
+    return {'box': name, 'best': best, 'bracket': [low, high], 'generator_bound': generator_bound, 'trials': trials,
             'search_seconds': round(time.monotonic() - t0, 1)}
 
 
@@ -552,8 +554,8 @@ def report(args, results, elapsed):
             'records_per_s': b['records_per_s'] if b else None,
             'target_packets_per_s': b['target_packets_per_s'] if b else None,
             'loss': b['loss'] if b else None, 'box_cpu_us_per_packet': b.get('box_cpu_us_per_packet') if b else None,
-            'bracket': r['bracket'], 'trials': len(r['trials']), 'search_seconds': r['search_seconds'],
-            'best_trial': b}
+            'bracket': r['bracket'], 'generator_bound': r['generator_bound'], 'trials': len(r['trials']),
+            'search_seconds': r['search_seconds'], 'best_trial': b}
         lines.append(json.dumps(line, sort_keys=True))
     lines.append(json.dumps({'ratios': ratios, 'targets': {'vs_direct': TARGET_OF_DIRECT,
                                                            'vs_nfacctd_tee': TARGET_OF_NFACCTD}}))
