@@ -1,9 +1,39 @@
 // Socket option helpers shared by the UDP receiver and senders (private to src/io).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 
 namespace ipfix::io::detail {
+
+// The send_burst of both senders: items grouped into runs of one address family, each run
+// handed to send_run(fd, run, blocked) on that family's socket; a family without a socket
+// drops its run as errors. Stops at the first run the kernel blocked (counted); returns how
+// many items were dealt with.
+template <class Item, class FdOf, class SendRun, class Counters>
+size_t send_by_family(std::span<const Item> items, FdOf&& fd_of, SendRun&& send_run, Counters& counters) {
+    size_t i = 0;
+    while (i < items.size()) {
+        const uint8_t family = items[i].to.address.family;
+        size_t end = i + 1;
+        while (end < items.size() && items[end].to.address.family == family) ++end;
+        const int f = fd_of(family);
+        if (f < 0) {
+            counters.errors += end - i;
+            i = end;
+            continue;
+        }
+        bool blocked = false;
+        i += send_run(f, items.subspan(i, end - i), blocked);
+        if (blocked) {
+            ++counters.would_block;
+            break;
+        }
+    }
+    return i;
+}
 
 enum class buffer_kind { receive, send };
 

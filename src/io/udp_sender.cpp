@@ -104,25 +104,9 @@ socket_address udp_sender::local_address(uint8_t family) const {
 }
 
 size_t udp_sender::send_burst(std::span<const tx_item> items) {
-    size_t i = 0;
-    while (i < items.size()) {
-        const uint8_t family = items[i].to.address.family;
-        size_t end = i + 1;
-        while (end < items.size() && items[end].to.address.family == family) ++end;
-        const int f = fd(family);
-        if (f < 0) {
-            counters_.errors += end - i;
-            i = end;
-            continue;
-        }
-        bool blocked = false;
-        i += send_run(f, items.subspan(i, end - i), blocked);
-        if (blocked) {
-            ++counters_.would_block;
-            break;
-        }
-    }
-    return i;
+    return detail::send_by_family(
+        items, [this](uint8_t family) { return fd(family); },
+        [this](int f, std::span<const tx_item> run, bool& blocked) { return send_run(f, run, blocked); }, counters_);
 }
 
 size_t udp_sender::send_run(int fd, std::span<const tx_item> run, bool& blocked) {

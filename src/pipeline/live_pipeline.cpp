@@ -140,9 +140,7 @@ private:
 
 struct live_pipeline::worker {
     worker(const config::daemon_config& c, const enrich::as_database* db, rte_mempool* pool, size_t burst)
-        : flow(c, db), tx(c, pool, burst) {
-        held.reserve(burst);
-    }
+        : flow(c, db), tx(c, pool, burst) {}
 
     // Runs one received datagram through the stages.
     void process(const io::socket_address& from, std::span<const uint8_t> payload, uint64_t now_ms) {
@@ -161,7 +159,6 @@ struct live_pipeline::worker {
         snapshot.enrich = flow.enrichment_counters();
         snapshot.collectors.resize(flow.collector_count());
         for (size_t i = 0; i < flow.collector_count(); ++i) snapshot.collectors[i] = flow.mediate_counters(i);
-        snapshot.kernel_drops = 0;
     }
 
     unsigned lcore = 0;
@@ -169,7 +166,6 @@ struct live_pipeline::worker {
     tx_batch tx;
     io::udp_receiver socket;       // fused layout
     rte_ring* ring = nullptr;      // split layout: datagrams from the RX lcore
-    std::vector<rte_mbuf*> held;
     live_counters rx;
     std::mutex snapshot_mutex;
     live_stats snapshot;
@@ -383,7 +379,6 @@ void live_pipeline::run_receiver() {
         }
         const size_t n = r.socket.receive_burst({slots.data(), burst});
         std::fill(counts.begin(), counts.end(), 0u);
-        size_t used = 0;
         for (size_t i = 0; i < n; ++i) {
             rte_mbuf* m = mbufs[i];
             if (slots[i].truncated) {
@@ -399,7 +394,6 @@ void live_pipeline::run_receiver() {
             const size_t w = proto::ip_address_hash{}(slots[i].from.address) % nw;
             per_worker[w][counts[w]++] = m;
             mbufs[i] = nullptr;
-            ++used;
         }
         for (size_t w = 0; w < nw; ++w) {
             if (counts[w] == 0) continue;
@@ -414,7 +408,6 @@ void live_pipeline::run_receiver() {
         for (size_t i = 0; i < burst; ++i) {
             if (mbufs[i]) rte_pktmbuf_free(mbufs[i]);
         }
-        (void)used;
         if (n == 0 || ++bursts % publish_every == 0) {
             std::unique_lock lock(r.snapshot_mutex, std::try_to_lock);
             if (lock) r.snapshot = r.counters;
