@@ -275,6 +275,9 @@ bool live_pipeline::start(std::string& error) {
         workers_.push_back(std::move(w));
     }
 
+    if (worker_ready_) {
+        for (size_t i = 0; i < workers_.size(); ++i) worker_ready_(i, workers_[i]->flow);
+    }
     running_ = true;
     input_open_ = true;
     for (auto& w : workers_) {

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,10 @@ public:
     // The UDP port actually bound (the configured one, or the kernel's pick for port 0).
     uint16_t listen_port() const { return listen_port_; }
 
+    // Called with each worker's index and flow_worker once made and before its lcore runs (from
+    // start(), on the caller's thread): to install state (stored templates) or attach queues.
+    void on_worker_ready(std::function<void(size_t, flow_worker&)> f) { worker_ready_ = std::move(f); }
+
     struct worker;  // one per worker lcore (in the .cpp)
     struct receiver;
 
@@ -83,6 +88,7 @@ private:
     std::atomic<bool> input_open_{false};
     std::atomic<bool> receiver_done_{false};
     uint16_t listen_port_ = 0;
+    std::function<void(size_t, flow_worker&)> worker_ready_;
 };
 
 }  // namespace ipfix::pipeline
