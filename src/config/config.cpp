@@ -224,6 +224,14 @@ void read_io(const section& s, io_config& io) {
     }
 }
 
+void read_store(const section& s, store_config& st) {
+    s.allow_only({"enabled", "path"});
+    s.read_bool("enabled", st.enabled);
+    s.read_string("path", st.path);
+    // The daemon runs from /: a relative path would land somewhere unexpected.
+    if (st.path.empty() || st.path.front() != '/') s.fail(s.get("path"), s.key("path"), "must be an absolute path");
+}
+
 void read_forwarding(const section& s, forwarding_config& f, const general_config& g) {
     s.allow_only({"collectors", "template_refresh_seconds", "template_refresh_packets", "unknown_templates"});
     s.read_uint("template_refresh_seconds", f.template_refresh_seconds, 0, 86400);
@@ -299,7 +307,7 @@ daemon_config parse(std::string_view yaml, const std::string& name, bool check_f
     c.path = name;
     c.enrichment.bad_as = enrich::default_bad_as();
     const section top(root, "", name);
-    top.allow_only({"general", "enrichment", "forwarding", "performance", "io", "templates"});
+    top.allow_only({"general", "enrichment", "forwarding", "performance", "io", "templates", "store"});
     read_general(section(top.get("general"), "general", name), c.general);
     read_enrichment(section(top.get("enrichment"), "enrichment", name), c.enrichment, check_files);
     read_forwarding(section(top.get("forwarding"), "forwarding", name), c.forwarding, c.general);
@@ -320,6 +328,8 @@ daemon_config parse(std::string_view yaml, const std::string& name, bool check_f
     tpl.read_uint("lifetime_seconds", c.templates.lifetime_seconds, 1, 7 * 86400);
     tpl.read_uint("max_streams", c.templates.max_streams, 1, 1u << 24);
     tpl.read_uint("max_templates", c.templates.max_templates, 1, 1u << 26);
+
+    read_store(section(top.get("store"), "store", name), c.store);
 
     if (c.forwarding.collectors.empty()) {
         collector_config col;

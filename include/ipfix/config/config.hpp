@@ -104,6 +104,12 @@ struct templates_config {
     uint32_t max_templates = 262144;
 };
 
+// Templates persisted across restarts (RocksDB); the systemd unit's StateDirectory holds it.
+struct store_config {
+    bool enabled = true;
+    std::string path = "/var/lib/ipfix-enricher/store";
+};
+
 struct daemon_config {
     std::string path;
     general_config general;
@@ -112,6 +118,7 @@ struct daemon_config {
     performance_config performance;
     io_config io;
     templates_config templates;
+    store_config store;
 
     // The policy for an exporter: its rule if one matches, else the global one.
     std::pair<as_policy, as_policy> policy_for(const proto::ip_address& exporter) const;
