@@ -1,0 +1,44 @@
+// Every counter the stats port shows, named once for all its renderings: the row of the telnet
+// table, the JSON key and the Prometheus family (with its label), so the three never disagree.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string_view>
+
+#include "ipfix/pipeline/live_pipeline.hpp"
+
+namespace ipfix::stats {
+
+struct counter_def {
+    std::string_view section;      // "traffic", "drops", "decode", "malformed", "enrich"
+    std::string_view label;        // the telnet table's row
+    std::string_view key;          // the JSON key inside its section
+    std::string_view metric;       // Prometheus family without the "ipfix_enricher_" prefix
+    std::string_view help;         // Prometheus HELP of the family
+    std::string_view label_name;   // empty: no label
+    std::string_view label_value;
+    std::function<uint64_t(const pipeline::live_stats&)> get;
+};
+
+struct collector_counter_def {
+    std::string_view label;
+    std::string_view key;
+    std::string_view metric;
+    std::string_view help;
+    uint64_t (*get)(const mediate::mediate_counters&);
+};
+
+// In display order; entries of one Prometheus family are adjacent.
+std::span<const counter_def> daemon_counters();
+std::span<const collector_counter_def> collector_counters();
+
+// The sections of daemon_counters() in display order, with their table titles.
+struct section_def {
+    std::string_view key;
+    std::string_view title;
+};
+std::span<const section_def> counter_sections();
+
+}  // namespace ipfix::stats

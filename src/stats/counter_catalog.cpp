@@ -1,0 +1,135 @@
+#include "ipfix/stats/counter_catalog.hpp"
+
+#include <array>
+#include <vector>
+
+namespace ipfix::stats {
+namespace {
+
+using pipeline::live_stats;
+using proto::malformed;
+
+std::vector<counter_def> make_daemon_counters() {
+    std::vector<counter_def> c = {
+        {"traffic", "datagrams in", "received_datagrams", "received_datagrams_total",
+         "Datagrams received from exporters.", "", "", [](const live_stats& s) { return s.io.rx_datagrams; }},
+        {"traffic", "bytes in", "received_bytes", "received_bytes_total",
+         "Payload bytes received from exporters.", "", "", [](const live_stats& s) { return s.io.rx_bytes; }},
+        {"traffic", "datagrams out", "sent_datagrams", "sent_datagrams_total",
+         "Datagrams sent to collectors (all collectors).", "", "", [](const live_stats& s) { return s.io.tx_datagrams; }},
+        {"traffic", "bytes out", "sent_bytes", "sent_bytes_total", "Payload bytes sent to collectors.", "", "",
+         [](const live_stats& s) { return s.io.tx_bytes; }},
+
+        {"drops", "socket buffer full (kernel)", "socket_buffer_full", "dropped_datagrams_total",
+         "Datagrams dropped, by reason.", "reason", "socket_buffer_full",
+         [](const live_stats& s) { return s.kernel_drops; }},
+        {"drops", "oversized (over mbuf room)", "oversized", "dropped_datagrams_total", "Datagrams dropped, by reason.",
+         "reason", "oversized", [](const live_stats& s) { return s.io.rx_truncated; }},
+        {"drops", "worker ring full", "worker_ring_full", "dropped_datagrams_total", "Datagrams dropped, by reason.",
+         "reason", "worker_ring_full", [](const live_stats& s) { return s.io.ring_full; }},
+        {"drops", "send failed", "send_failed", "dropped_datagrams_total", "Datagrams dropped, by reason.", "reason",
+         "send_failed", [](const live_stats& s) { return s.io.tx_dropped; }},
+        {"drops", "bursts without mbufs", "bursts_without_mbufs", "receive_bursts_without_mbufs_total",
+         "Receive bursts cut short for lack of mbufs.", "", "", [](const live_stats& s) { return s.io.pool_empty; }},
+
+        {"decode", "messages", "messages", "decoded_messages_total", "Messages (datagrams) offered to the decoder.", "",
+         "", [](const live_stats& s) { return s.decode.messages; }},
+        {"decode", "messages clean", "messages_clean", "decoded_messages_clean_total",
+         "Messages decoded without any malformed count.", "", "", [](const live_stats& s) { return s.decode.messages_ok; }},
+        {"decode", "records", "records", "records_total", "Data records decoded (options records included).", "", "",
+         [](const live_stats& s) { return s.decode.records; }},
+        {"decode", "options records", "options_records", "options_records_total", "Options data records decoded.", "",
+         "", [](const live_stats& s) { return s.decode.options_records; }},
+        {"decode", "templates learned", "templates_learned", "template_events_total", "Template events, by event.",
+         "event", "learned", [](const live_stats& s) { return s.decode.templates_learned; }},
+        {"decode", "templates refreshed", "templates_refreshed", "template_events_total", "Template events, by event.",
+         "event", "refreshed", [](const live_stats& s) { return s.decode.templates_refreshed; }},
+        {"decode", "templates redefined", "templates_redefined", "template_events_total", "Template events, by event.",
+         "event", "redefined", [](const live_stats& s) { return s.decode.templates_redefined; }},
+        {"decode", "templates withdrawn", "templates_withdrawn", "template_events_total", "Template events, by event.",
+         "event", "withdrawn", [](const live_stats& s) { return s.decode.templates_withdrawn; }},
+        {"decode", "templates expired", "templates_expired", "template_events_total", "Template events, by event.",
+         "event", "expired", [](const live_stats& s) { return s.decode.templates_expired; }},
+        {"decode", "templates evicted", "templates_evicted", "template_events_total", "Template events, by event.",
+         "event", "evicted", [](const live_stats& s) { return s.decode.templates_evicted; }},
+        {"decode", "streams evicted", "streams_evicted", "streams_evicted_total",
+         "Exporter streams evicted over the stream bound.", "", "", [](const live_stats& s) { return s.decode.streams_evicted; }},
+        {"decode", "sequence gaps", "sequence_gaps", "sequence_gaps_total", "Sequence number gaps seen.", "", "",
+         [](const live_stats& s) { return s.decode.sequence_gaps; }},
+        {"decode", "sequence lost", "sequence_lost", "sequence_lost_total",
+         "Units (records, packets or flows) missing in sequence gaps.", "", "",
+         [](const live_stats& s) { return s.decode.sequence_lost; }},
+        {"decode", "sequence reordered", "sequence_reordered", "sequence_reordered_total",
+         "Messages that arrived behind the expected sequence number.", "", "",
+         [](const live_stats& s) { return s.decode.sequence_reordered; }},
+        {"decode", "set padding bytes", "padding_bytes", "set_padding_bytes_total", "Set padding bytes skipped.", "", "",
+         [](const live_stats& s) { return s.decode.padding_bytes; }},
+    };
+    for (size_t i = 0; i < proto::malformed_count; ++i) {
+        const std::string_view reason = proto::to_string(static_cast<malformed>(i));
+        c.push_back({"malformed", reason, reason, "malformed_total", "Malformed input seen by the decoder, by reason.",
+                     "reason", reason, [i](const live_stats& s) { return s.decode.malformed_by_reason[i]; }});
+    }
+    const std::vector<counter_def> enrich = {
+        {"enrich", "records", "records", "enrich_records_total", "Records seen by the enrich stage.", "", "",
+         [](const live_stats& s) { return s.enrich.records; }},
+        {"enrich", "records without address", "records_without_address", "enrich_records_without_address_total",
+         "Records whose template has no address fields.", "", "", [](const live_stats& s) { return s.enrich.no_address; }},
+        {"enrich", "lookups", "lookups", "as_lookups_total", "Addresses looked up in the AS database.", "", "",
+         [](const live_stats& s) { return s.enrich.lookups; }},
+        {"enrich", "lookups not found", "lookups_not_found", "as_lookups_not_found_total",
+         "Lookups the AS database had no AS for.", "", "", [](const live_stats& s) { return s.enrich.not_found; }},
+        {"enrich", "AS filled", "as_filled", "as_written_total", "AS numbers written, by kind.", "kind", "filled",
+         [](const live_stats& s) { return s.enrich.filled; }},
+        {"enrich", "AS overridden", "as_overridden", "as_written_total", "AS numbers written, by kind.", "kind",
+         "overridden", [](const live_stats& s) { return s.enrich.overridden; }},
+        {"enrich", "AS kept", "as_kept", "as_kept_total", "AS numbers of the router kept.", "", "",
+         [](const live_stats& s) { return s.enrich.kept; }},
+    };
+    c.insert(c.end(), enrich.begin(), enrich.end());
+    return c;
+}
+
+constexpr std::array<collector_counter_def, 9> collector_defs = {{
+    {"messages in", "messages_in", "collector_messages_in_total", "Messages handed to the collector's mediator.",
+     [](const mediate::mediate_counters& c) { return c.messages_in; }},
+    {"messages out", "messages_out", "collector_messages_out_total", "Messages written for the collector.",
+     [](const mediate::mediate_counters& c) { return c.messages_out; }},
+    {"records out", "records_out", "collector_records_out_total", "Records written for the collector.",
+     [](const mediate::mediate_counters& c) { return c.records_out; }},
+    {"bytes out", "bytes_out", "collector_bytes_out_total", "Message bytes written for the collector.",
+     [](const mediate::mediate_counters& c) { return c.bytes_out; }},
+    {"templates sent", "templates_sent", "collector_templates_sent_total", "Templates sent to the collector.",
+     [](const mediate::mediate_counters& c) { return c.templates_sent; }},
+    {"withdrawals sent", "withdrawals_sent", "collector_withdrawals_sent_total",
+     "Template withdrawals sent to the collector.", [](const mediate::mediate_counters& c) { return c.withdrawals_sent; }},
+    {"unknown sets forwarded", "unknown_sets_forwarded", "collector_unknown_sets_forwarded_total",
+     "Sets of unknown templates forwarded unchanged.",
+     [](const mediate::mediate_counters& c) { return c.unknown_sets_forwarded; }},
+    {"unknown sets dropped", "unknown_sets_dropped", "collector_unknown_sets_dropped_total",
+     "Sets of unknown templates dropped.", [](const mediate::mediate_counters& c) { return c.unknown_sets_dropped; }},
+    {"records too big", "records_too_big", "collector_records_too_big_total",
+     "Output records over the payload limit (dropped).",
+     [](const mediate::mediate_counters& c) { return c.records_too_big; }},
+}};
+
+constexpr std::array<section_def, 5> sections = {{
+    {"traffic", "traffic"},
+    {"drops", "drops"},
+    {"decode", "decode"},
+    {"malformed", "malformed (by reason)"},
+    {"enrich", "enrich"},
+}};
+
+}  // namespace
+
+std::span<const counter_def> daemon_counters() {
+    static const std::vector<counter_def> defs = make_daemon_counters();
+    return defs;
+}
+
+std::span<const collector_counter_def> collector_counters() { return collector_defs; }
+
+std::span<const section_def> counter_sections() { return sections; }
+
+}  // namespace ipfix::stats

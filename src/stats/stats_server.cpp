@@ -1,0 +1,196 @@
+#include "ipfix/stats/stats_server.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ipfix/io/socket_address.hpp"
+
+namespace ipfix::stats {
+
+using clock = std::chrono::steady_clock;
+
+struct stats_server::connection {
+    connection(int socket, responder& answers, const session_limits& limits, clock::time_point now)
+        : fd(socket), proto(answers, limits), last_activity(now) {}
+    ~connection() {
+        if (fd >= 0) ::close(fd);
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    int fd;
+    session proto;
+    std::string out;   // answers not yet sent
+    size_t sent = 0;   // of `out`
+    clock::time_point last_activity;
+    bool peer_closed = false;
+    bool done = false;  // to be closed now
+};
+
+namespace {
+
+constexpr size_t read_chunk = 4096;
+constexpr int listen_backlog = 64;
+
+void send_best_effort(int fd, std::string_view text) {
+    // The client was just accepted: its socket buffer has room; if not, the message is lost.
+    [[maybe_unused]] const ssize_t n = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+}  // namespace
+
+stats_server::stats_server(stats_server_options options, stats_source source)
+    : options_(std::move(options)), responder_(std::move(source), options_.rate_interval) {}
+
+stats_server::~stats_server() {
+    stop();
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+bool stats_server::open(std::string& error) {
+    const std::string where = fmt::format("{}:{}", options_.address, options_.port);
+    const auto address = proto::ip_address::parse(options_.address);
+    if (!address) {
+        error = "stats port: '" + options_.address + "' is not an IPv4 or IPv6 address";
+        return false;
+    }
+    io::socket_address sa{*address, options_.port};
+    sockaddr_storage ss{};
+    const socklen_t len = sa.to_sockaddr(ss);
+    listen_fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) {
+        error = "stats port " + where + ": socket: " + std::strerror(errno);
+        return false;
+    }
+    const int one = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss.ss_family == AF_INET6) ::setsockopt(listen_fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ||
+        ::listen(listen_fd_, listen_backlog) != 0) {
+        error = "stats port " + where + ": cannot listen: " + std::strerror(errno);
+        ::close(listen_fd_);
+        listen_fd_ = -1;
+        return false;
+    }
+    sockaddr_storage bound{};
+    socklen_t bound_len = sizeof bound;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+    const auto b = io::socket_address::from_sockaddr(reinterpret_cast<const sockaddr*>(&bound), bound_len);
+    port_ = b ? b->port : options_.port;
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) {
+        error = std::string("stats port: eventfd: ") + std::strerror(errno);
+        return false;
+    }
+    return true;
+}
+
+void stats_server::start() {
+    if (listen_fd_ < 0 || thread_.joinable()) return;
+    thread_ = std::thread([this] { run(); });
+}
+
+void stats_server::stop() {
+    if (!thread_.joinable()) return;
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+    thread_.join();
+}
+
+void stats_server::run() {
+    std::vector<std::unique_ptr<connection>> conns;
+    std::vector<pollfd> fds;
+    char buf[read_chunk];
+    for (;;) {
+        const auto now = clock::now();
+        responder_.tick(now);
+
+        // Wake for the next sample or the first idle deadline, whichever comes first.
+        auto wait = responder_.until_next_tick(now);
+        for (const auto& c : conns) {
+            const auto deadline = c->last_activity + options_.idle_timeout;
+            wait = std::min<clock::duration>(wait, deadline > now ? deadline - now : clock::duration::zero());
+        }
+        const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+
+        fds.clear();
+        fds.push_back({wake_fd_, POLLIN, 0});
+        fds.push_back({listen_fd_, POLLIN, 0});
+        for (const auto& c : conns) {
+            short events = 0;
+            const size_t pending = c->out.size() - c->sent;
+            if (!c->proto.closing() && !c->peer_closed && pending < options_.max_pending_output) events |= POLLIN;
+            if (pending > 0) events |= POLLOUT;
+            fds.push_back({c->fd, events, 0});
+        }
+        const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<int64_t>(wait_ms, 0, 60000)));
+        if (ready < 0 && errno != EINTR) break;
+        if (fds[0].revents != 0) break;  // stop()
+
+        const auto t = clock::now();
+        for (size_t i = 0; i < conns.size(); ++i) {
+            connection& c = *conns[i];
+            const short re = fds[i + 2].revents;
+            if ((re & (POLLIN | POLLHUP | POLLERR)) != 0 && (fds[i + 2].events & POLLIN) != 0) {
+                const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+                if (n > 0) {
+                    c.last_activity = t;
+                    c.proto.feed(std::string_view(buf, static_cast<size_t>(n)), c.out);
+                } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                    c.peer_closed = true;
+                }
+            } else if ((re & (POLLHUP | POLLERR)) != 0) {
+                c.done = true;
+            }
+            if (c.out.size() > c.sent) {
+                const ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n > 0) {
+                    c.sent += static_cast<size_t>(n);
+                    c.last_activity = t;
+                    if (c.sent == c.out.size()) {
+                        c.out.clear();
+                        c.sent = 0;
+                    }
+                } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                    c.done = true;
+                }
+            }
+            const bool drained = c.out.size() == c.sent;
+            if (drained && (c.proto.closing() || c.peer_closed)) c.done = true;
+            if (!c.done && t - c.last_activity >= options_.idle_timeout) {
+                send_best_effort(c.fd, c.proto.idle_message());
+                c.done = true;
+            }
+        }
+        std::erase_if(conns, [](const std::unique_ptr<connection>& c) { return c->done; });
+
+        if ((fds[1].revents & POLLIN) != 0) {
+            // Accept everything waiting: clients over the limit hear why and are closed at once.
+            for (int k = 0; k < listen_backlog; ++k) {
+                const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0) break;
+                if (conns.size() >= options_.max_connections) {
+                    send_best_effort(fd, fmt::format("error: too many connections (limit {}), closing\n",
+                                                     options_.max_connections));
+                    ::close(fd);
+                    continue;
+                }
+                conns.push_back(std::make_unique<connection>(fd, responder_, options_.limits, t));
+            }
+        }
+    }
+}
+
+}  // namespace ipfix::stats
