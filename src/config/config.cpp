@@ -2,11 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 namespace ipfix::config {
@@ -206,14 +208,94 @@ void read_enrichment(const section& s, enrichment_config& e, bool check_files) {
     }
 }
 
-void read_io(const section& s, io_config& io) {
-    s.allow_only({"backend", "layout", "burst", "eal_args"});
-    s.read_enum("backend", io.backend, {{"socket", io_backend::socket}, {"dpdk", io_backend::dpdk}});
-    if (io.backend == io_backend::dpdk) {
-        s.fail(s.get("backend"), s.key("backend"), "the dpdk backend is not in this build yet: use socket");
+std::optional<std::array<uint8_t, 6>> parse_mac(const std::string& t) {
+    std::array<uint8_t, 6> m{};
+    if (t.size() != 17) return std::nullopt;
+    for (size_t i = 0; i < 6; ++i) {
+        if (i < 5 && (t[i * 3 + 2] != ':' || t[i * 3 + 2] != t[2])) return std::nullopt;
+        unsigned v = 0;
+        auto [p, ec] = std::from_chars(t.data() + i * 3, t.data() + i * 3 + 2, v, 16);
+        if (ec != std::errc() || p != t.data() + i * 3 + 2) return std::nullopt;
+        m[i] = static_cast<uint8_t>(v);
     }
+    return m;
+}
+
+// An address with its prefix length ("10.77.0.1/24") of one family.
+prefix read_interface(const section& s, std::string_view k, uint8_t family) {
+    std::string text;
+    s.read_string(k, text);
+    const auto p = parse_prefix(text);
+    const char* form = family == 4 ? "10.77.0.1/24" : "2001:db8::1/64";
+    if (!p || p->address.family != family || text.find('/') == std::string::npos) {
+        s.fail(s.get(k), s.key(k), "'" + text + "' is not an IPv" + std::to_string(family) +
+                                       " address with a prefix length, like " + form);
+    }
+    return *p;
+}
+
+proto::ip_address read_gateway(const section& s, std::string_view k, const prefix& on) {
+    std::string text;
+    const proto::ip_address g = s.read_address(k, text);
+    if (on.address.empty() || g.family != on.address.family || !on.contains(g)) {
+        s.fail(s.get(k), s.key(k), "'" + text + "' is not on the port's prefix " +
+                                       (on.address.empty() ? std::string("(no address of its family)")
+                                                           : on.address.to_string() + "/" + std::to_string(on.length)));
+    }
+    return g;
+}
+
+void read_dpdk(const section& s, dpdk_config& d) {
+    s.allow_only({"ports", "neighbour_lifetime_seconds", "rx_descriptors", "tx_descriptors"});
+    s.read_uint("neighbour_lifetime_seconds", d.neighbour_lifetime_seconds, 10, 86400);
+    s.read_uint("rx_descriptors", d.rx_descriptors, 64, 16384);
+    s.read_uint("tx_descriptors", d.tx_descriptors, 64, 16384);
+    const YAML::Node list = s.get("ports");
+    if (!list) return;
+    if (!list.IsSequence()) s.fail(list, s.key("ports"), "must be a list of {device, address, ...}");
+    for (size_t i = 0; i < list.size(); ++i) {
+        const section p(list[i], s.key("ports") + "[" + std::to_string(i) + "]", s.file());
+        p.allow_only({"device", "address", "gateway", "address6", "gateway6", "neighbours"});
+        dpdk_port_config port;
+        p.read_string("device", port.device);
+        if (port.device.empty()) p.fail(p.get("device") ? p.get("device") : list[i], p.key("device"), "is required");
+        if (p.get("address")) port.address = read_interface(p, "address", 4);
+        if (p.get("address6")) port.address6 = read_interface(p, "address6", 6);
+        if (port.address.address.empty() && port.address6.address.empty()) {
+            p.fail(list[i], p.key("address"), "is required (or address6): the port needs an address of ours");
+        }
+        if (p.get("gateway")) port.gateway = read_gateway(p, "gateway", port.address);
+        if (p.get("gateway6")) port.gateway6 = read_gateway(p, "gateway6", port.address6);
+        const YAML::Node ns = p.get("neighbours");
+        if (ns && !ns.IsSequence()) p.fail(ns, p.key("neighbours"), "must be a list of {address, mac}");
+        for (size_t j = 0; ns && j < ns.size(); ++j) {
+            const section n(ns[j], p.key("neighbours") + "[" + std::to_string(j) + "]", s.file());
+            n.allow_only({"address", "mac"});
+            neighbour_config nb;
+            std::string text;
+            if (!n.get("address")) n.fail(ns[j], n.key("address"), "is required");
+            nb.address = n.read_address("address", text);
+            if (!n.get("mac")) n.fail(ns[j], n.key("mac"), "is required");
+            n.read_string("mac", text);
+            const auto mac = parse_mac(text);
+            if (!mac) n.fail(n.get("mac"), n.key("mac"), "'" + text + "' is not a MAC address like 02:00:00:00:00:01");
+            nb.mac = *mac;
+            port.neighbours.push_back(nb);
+        }
+        d.ports.push_back(std::move(port));
+    }
+}
+
+void read_io(const section& s, io_config& io) {
+    s.allow_only({"backend", "layout", "burst", "eal_args", "dpdk"});
+    s.read_enum("backend", io.backend, {{"socket", io_backend::socket}, {"dpdk", io_backend::dpdk}});
     s.read_enum("layout", io.layout, {{"fused", pipeline_layout::fused}, {"split", pipeline_layout::split}});
     s.read_uint("burst", io.burst, 1, 512);
+    read_dpdk(section(s.get("dpdk"), s.key("dpdk"), s.file()), io.dpdk);
+    if (io.backend == io_backend::dpdk && io.dpdk.ports.empty()) {
+        s.fail(s.get("dpdk") ? s.get("dpdk") : s.get("backend"), s.key("dpdk.ports"),
+               "the dpdk backend needs at least one port: [{device, address}]");
+    }
     const YAML::Node args = s.get("eal_args");
     if (!args) return;
     if (!args.IsSequence()) s.fail(args, s.key("eal_args"), "must be a list of strings");
@@ -322,6 +404,21 @@ daemon_config parse(std::string_view yaml, const std::string& name, bool check_f
     }
 
     read_io(section(top.get("io"), "io", name), c.io);
+    if (c.io.backend == io_backend::dpdk) {
+        // Each collector needs a port with an address of its family to send from.
+        const YAML::Node list = section(top.get("forwarding"), "forwarding", name).get("collectors");
+        for (size_t i = 0; list && i < c.forwarding.collectors.size(); ++i) {
+            const uint8_t f = c.forwarding.collectors[i].address.family;
+            bool reachable = false;
+            for (const dpdk_port_config& p : c.io.dpdk.ports) {
+                reachable |= (f == 4 ? p.address.address.family : p.address6.address.family) == f;
+            }
+            if (!reachable) {
+                top.fail(list[i]["host"], "forwarding.collectors[" + std::to_string(i) + "].host",
+                         "no io.dpdk port has an IPv" + std::to_string(f) + " address to send to it from");
+            }
+        }
+    }
 
     const section tpl(top.get("templates"), "templates", name);
     tpl.allow_only({"lifetime_seconds", "max_streams", "max_templates"});

@@ -129,7 +129,7 @@ TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
           "templates)");
     CHECK(error_of("io:\n  backend: pcap\n") == "test.yaml:2: io.backend: must be one of: socket, dpdk");
     CHECK(error_of("io:\n  backend: dpdk\n") ==
-          "test.yaml:2: io.backend: the dpdk backend is not in this build yet: use socket");
+          "test.yaml:2: io.dpdk.ports: the dpdk backend needs at least one port: [{device, address}]");
     CHECK(error_of("io:\n  layout: pipelined\n") == "test.yaml:2: io.layout: must be one of: fused, split");
     CHECK(error_of("io:\n  burst: 0\n") == "test.yaml:2: io.burst: must be between 1 and 512, not 0");
     CHECK(error_of("io:\n  eal_args: --no-huge\n") == "test.yaml:2: io.eal_args: must be a list of strings");
@@ -169,4 +169,82 @@ TEST_CASE("shippedDefaultConfigParses", "[config]") {
     CHECK(c.forwarding.collectors[0].port == 2056);
     CHECK(c.enrichment.bad_as.contains(23456));
     CHECK(c.enrichment.names_pen == 0);
+}
+
+namespace {
+
+const std::string dpdk_head = "forwarding:\n  collectors: [{host: 10.77.0.2}]\nio:\n  backend: dpdk\n  dpdk:\n    ports:\n";
+
+}  // namespace
+
+TEST_CASE("dpdkPortsParsed", "[config]") {
+    const auto c = config::parse(dpdk_head +
+                                     "      - device: \"net_af_packet0,iface=veth0\"\n"
+                                     "        address: 10.77.0.1/24\n"
+                                     "        gateway: 10.77.0.254\n"
+                                     "        address6: 2001:db8:77::1/64\n"
+                                     "        gateway6: 2001:db8:77::fe\n"
+                                     "        neighbours:\n"
+                                     "          - {address: 10.77.0.3, mac: \"02:00:00:00:00:03\"}\n"
+                                     "          - {address: 2001:db8:77::3, mac: \"0A:bc:00:00:00:04\"}\n"
+                                     "    neighbour_lifetime_seconds: 60\n"
+                                     "    rx_descriptors: 512\n",
+                                 "test.yaml", false);
+    CHECK(c.io.backend == config::io_backend::dpdk);
+    REQUIRE(c.io.dpdk.ports.size() == 1);
+    const auto& p = c.io.dpdk.ports[0];
+    CHECK(p.device == "net_af_packet0,iface=veth0");
+    CHECK(p.address.address == *proto::ip_address::parse("10.77.0.1"));
+    CHECK(p.address.length == 24);
+    CHECK(p.gateway == *proto::ip_address::parse("10.77.0.254"));
+    CHECK(p.address6.address == *proto::ip_address::parse("2001:db8:77::1"));
+    CHECK(p.address6.length == 64);
+    CHECK(p.gateway6 == *proto::ip_address::parse("2001:db8:77::fe"));
+    REQUIRE(p.neighbours.size() == 2);
+    CHECK(p.neighbours[0].address == *proto::ip_address::parse("10.77.0.3"));
+    CHECK(p.neighbours[0].mac == std::array<uint8_t, 6>{2, 0, 0, 0, 0, 3});
+    CHECK(p.neighbours[1].mac == std::array<uint8_t, 6>{0x0a, 0xbc, 0, 0, 0, 4});
+    CHECK(c.io.dpdk.neighbour_lifetime_seconds == 60);
+    CHECK(c.io.dpdk.rx_descriptors == 512);
+    CHECK(c.io.dpdk.tx_descriptors == 1024);
+}
+
+TEST_CASE("dpdkBadPortsNameFileLineAndKey", "[config]") {
+    CHECK(error_of(dpdk_head + "      - address: 10.77.0.1/24\n") == "test.yaml:7: io.dpdk.ports[0].device: is required");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n") ==
+          "test.yaml:7: io.dpdk.ports[0].address: is required (or address6): the port needs an address of ours");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1\n") ==
+          "test.yaml:8: io.dpdk.ports[0].address: '10.77.0.1' is not an IPv4 address with a prefix length, like "
+          "10.77.0.1/24");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/33\n") ==
+          "test.yaml:8: io.dpdk.ports[0].address: '10.77.0.1/33' is not an IPv4 address with a prefix length, like "
+          "10.77.0.1/24");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 2001:db8::1/64\n") ==
+          "test.yaml:8: io.dpdk.ports[0].address: '2001:db8::1/64' is not an IPv4 address with a prefix length, like "
+          "10.77.0.1/24");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        address6: 10.0.0.1/8\n") ==
+          "test.yaml:9: io.dpdk.ports[0].address6: '10.0.0.1/8' is not an IPv6 address with a prefix length, like "
+          "2001:db8::1/64");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        gateway: 10.78.0.1\n") ==
+          "test.yaml:9: io.dpdk.ports[0].gateway: '10.78.0.1' is not on the port's prefix 10.77.0.1/24");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        gateway6: 2001:db8::1\n") ==
+          "test.yaml:9: io.dpdk.ports[0].gateway6: '2001:db8::1' is not on the port's prefix (no address of its family)");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        neighbours:\n"
+                               "          - {address: 10.77.0.3, mac: \"02:00:00:00:00\"}\n") ==
+          "test.yaml:10: io.dpdk.ports[0].neighbours[0].mac: '02:00:00:00:00' is not a MAC address like 02:00:00:00:00:01");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        neighbours:\n"
+                               "          - {address: 10.77.0.3, mac: \"02:00:00:00:00:0g\"}\n") ==
+          "test.yaml:10: io.dpdk.ports[0].neighbours[0].mac: '02:00:00:00:00:0g' is not a MAC address like 02:00:00:00:00:01");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        neighbours:\n"
+                               "          - {mac: \"02:00:00:00:00:03\"}\n") ==
+          "test.yaml:10: io.dpdk.ports[0].neighbours[0].address: is required");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        vlan: 5\n") ==
+          "test.yaml:9: io.dpdk.ports[0].vlan: unknown key (expected one of: device, address, gateway, address6, "
+          "gateway6, neighbours)");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address6: 2001:db8::1/64\n") ==
+          "test.yaml:2: forwarding.collectors[0].host: no io.dpdk port has an IPv4 address to send to it from");
+    CHECK(error_of("io:\n  dpdk:\n    ports: net_tap0\n") ==
+          "test.yaml:3: io.dpdk.ports: must be a list of {device, address, ...}");
+    CHECK(error_of("io:\n  dpdk:\n    neighbour_lifetime_seconds: 5\n") ==
+          "test.yaml:3: io.dpdk.neighbour_lifetime_seconds: must be between 10 and 86400, not 5");
 }

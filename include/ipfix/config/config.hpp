@@ -4,6 +4,7 @@
 //   ipfix::config::daemon_config c = ipfix::config::load_file("/etc/ipfix-enricher/ipfix-enricher.yaml");
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -89,6 +90,29 @@ enum class io_backend : uint8_t { socket, dpdk };
 // lcores over rings by exporter (split).
 enum class pipeline_layout : uint8_t { fused, split };
 
+// A neighbour whose MAC address is configured (no ARP / neighbour discovery for it).
+struct neighbour_config {
+    proto::ip_address address;
+    std::array<uint8_t, 6> mac{};
+};
+
+// One ethdev port of the dpdk backend and our addresses on it (family 0: none).
+struct dpdk_port_config {
+    std::string device;        // devargs: "net_af_packet0,iface=veth0", "net_tap0", a PCI address
+    prefix address;            // our IPv4 address and the on-link prefix
+    proto::ip_address gateway; // next hop for collectors off the prefix
+    prefix address6;
+    proto::ip_address gateway6;
+    std::vector<neighbour_config> neighbours;
+};
+
+struct dpdk_config {
+    std::vector<dpdk_port_config> ports;
+    uint32_t neighbour_lifetime_seconds = 300;
+    uint16_t rx_descriptors = 1024;
+    uint16_t tx_descriptors = 1024;
+};
+
 struct io_config {
     io_backend backend = io_backend::socket;
     pipeline_layout layout = pipeline_layout::fused;
@@ -96,6 +120,7 @@ struct io_config {
     // EAL arguments. The defaults need no hugepages, PCI devices or root-only features: right
     // for the socket backend anywhere; the dpdk backend on NICs wants hugepages and its ports.
     std::vector<std::string> eal_args = {"--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level=lib.*:error"};
+    dpdk_config dpdk;  // backend dpdk only
 };
 
 struct templates_config {
