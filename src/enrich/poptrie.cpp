@@ -1,6 +1,7 @@
 #include "ipfix/enrich/poptrie.hpp"
 
 #include <stdexcept>
+#include <vector>
 
 namespace ipfix::enrich {
 
@@ -14,22 +15,22 @@ public:
 
     void run() {
         constexpr unsigned span_log = bits - D;
-        t_.direct_.assign(size_t{1} << D, 0);
+        t_.direct_ = huge_array<uint32_t>(size_t{1} << D);
         size_t s = 0;
         for (size_t i = 0; i < t_.direct_.size(); ++i) {
             const Key lo = static_cast<Key>(Key(i) << span_log);
             const Key hi = static_cast<Key>(lo + ((Key{1} << span_log) - 1));
             s = seek(s, lo);
             if (covers(s, hi)) {
-                t_.direct_[i] = leaf_flag | p_[s].value;
+                if (p_[s].value) t_.direct_[i] = p_[s].value;
             } else {
                 const uint32_t index = new_nodes(1);
-                t_.direct_[i] = index;
+                t_.direct_[i] = node_flag | index;
                 build_node(index, lo, D, s);
             }
         }
-        t_.nodes_.shrink_to_fit();
-        t_.leaves_.shrink_to_fit();
+        t_.nodes_ = huge_array<node>(std::span<const node>(nodes_));
+        t_.leaves_ = huge_array<uint32_t>(std::span<const uint32_t>(leaves_));
     }
 
 private:
@@ -43,9 +44,9 @@ private:
     bool covers(size_t i, Key hi) const { return i + 1 == p_.size() || p_[i + 1].start > hi; }
 
     uint32_t new_nodes(size_t n) {
-        const size_t first = t_.nodes_.size();
-        if (first + n >= leaf_flag) throw std::length_error("poptrie: too many nodes");
-        t_.nodes_.resize(first + n);
+        const size_t first = nodes_.size();
+        if (first + n > max_value) throw std::length_error("poptrie: too many nodes");
+        nodes_.resize(first + n);
         return static_cast<uint32_t>(first);
     }
 
@@ -83,25 +84,27 @@ private:
             }
         }
 
-        if (t_.leaves_.size() + run_count > UINT32_MAX) throw std::length_error("poptrie: too many leaves");
-        n.base0 = static_cast<uint32_t>(t_.leaves_.size());
-        t_.leaves_.insert(t_.leaves_.end(), runs, runs + run_count);
+        if (leaves_.size() + run_count > UINT32_MAX) throw std::length_error("poptrie: too many leaves");
+        n.base0 = static_cast<uint32_t>(leaves_.size());
+        leaves_.insert(leaves_.end(), runs, runs + run_count);
         n.base1 = children ? new_nodes(children) : 0;
-        t_.nodes_[index] = n;
+        nodes_[index] = n;
         for (unsigned j = 0; j < children; ++j) build_node(n.base1 + j, child_lo[j], depth + stride, child_seg[j]);
     }
 
     poptrie& t_;
     std::span<const segment<Key>> p_;
+    std::vector<node> nodes_;
+    std::vector<uint32_t> leaves_;
 };
 
 template <class Key, unsigned D>
-poptrie<Key, D>::poptrie() : direct_(size_t{1} << D, leaf_flag) {}
+poptrie<Key, D>::poptrie() : direct_(size_t{1} << D) {}
 
 template <class Key, unsigned D>
 poptrie<Key, D>::poptrie(std::span<const segment<Key>> partition) {
     if (partition.empty()) {
-        direct_.assign(size_t{1} << D, leaf_flag);
+        *this = poptrie();
         return;
     }
     if (partition.front().start != 0) throw std::invalid_argument("poptrie: partition does not start at 0");

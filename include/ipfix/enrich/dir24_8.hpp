@@ -13,8 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
-
+#include "ipfix/enrich/huge_array.hpp"
 #include "ipfix/enrich/poptrie.hpp"
 
 namespace ipfix::enrich {
@@ -30,14 +29,8 @@ public:
     // array cannot be mapped.
     explicit dir24_8(std::span<const segment<uint32_t>> partition);
 
-    dir24_8(dir24_8&& o) noexcept;
-    dir24_8& operator=(dir24_8&& o) noexcept;
-    dir24_8(const dir24_8&) = delete;
-    dir24_8& operator=(const dir24_8&) = delete;
-    ~dir24_8();
-
     uint32_t find(uint32_t addr) const noexcept {
-        if (!tbl24_) return 0;
+        if (tbl24_.empty()) return 0;
         const uint32_t e = tbl24_[addr >> 8];
         if (e & group_flag) [[unlikely]]
             return tbl8_[(size_t{e & max_value} << 8) | (addr & 0xff)];
@@ -50,20 +43,13 @@ public:
 
     size_t group_count() const noexcept { return tbl8_.size() / 256; }
     // The whole array counts, though untouched parts of it are never resident.
-    size_t memory_bytes() const noexcept {
-        return (tbl24_ ? tbl24_bytes : 0) + tbl8_.capacity() * sizeof(uint32_t);
-    }
+    size_t memory_bytes() const noexcept { return tbl24_.bytes() + tbl8_.bytes(); }
 
 private:
     static constexpr uint32_t group_flag = 0x80000000u;
-    static constexpr size_t tbl24_bytes = (size_t{1} << 24) * sizeof(uint32_t);
 
-    void release() noexcept;
-
-    uint32_t* tbl24_ = nullptr;  // tbl24_bytes, 2 MiB aligned, inside map_ (null: all zero)
-    void* map_ = nullptr;
-    size_t map_bytes_ = 0;
-    std::vector<uint32_t> tbl8_;
+    huge_array<uint32_t> tbl24_;  // 2^24 entries (empty: every address maps to 0)
+    huge_array<uint32_t> tbl8_;   // the groups, 256 entries each
 };
 
 }  // namespace ipfix::enrich

@@ -19,8 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
 
+#include "ipfix/enrich/huge_array.hpp"
 #include "ipfix/enrich/ip_key.hpp"
 
 namespace ipfix::enrich {
@@ -51,8 +51,8 @@ public:
 
     uint32_t find(Key key) const noexcept {
         const uint32_t d = direct_[static_cast<size_t>(key >> (bits - DirectBits))];
-        if (d & leaf_flag) return d & max_value;
-        const node* n = &nodes_[d];
+        if (!(d & node_flag)) return d;
+        const node* n = &nodes_[d & max_value];
         unsigned depth = DirectBits;
         for (;;) {
             const auto slot = static_cast<unsigned>(static_cast<Key>(key << depth) >> (bits - stride));
@@ -80,11 +80,11 @@ public:
             uint32_t walking = 0, leaves = 0;
             for (size_t i = 0; i < m; ++i) {
                 const uint32_t d = direct_[static_cast<size_t>(k[i] >> (bits - DirectBits))];
-                if (d & leaf_flag) {
-                    o[i] = d & max_value;
+                if (!(d & node_flag)) {
+                    o[i] = d;
                     continue;
                 }
-                cur[i] = &nodes_[d];
+                cur[i] = &nodes_[d & max_value];
                 depth[i] = DirectBits;
                 __builtin_prefetch(cur[i]);
                 walking |= 1u << i;
@@ -117,12 +117,14 @@ public:
     size_t node_count() const noexcept { return nodes_.size(); }
     size_t leaf_count() const noexcept { return leaves_.size(); }
     size_t memory_bytes() const noexcept {
-        return direct_.capacity() * sizeof(uint32_t) + nodes_.capacity() * sizeof(node) +
-               leaves_.capacity() * sizeof(uint32_t);
+        return direct_.bytes() + nodes_.bytes() + leaves_.bytes();
     }
 
 private:
-    static constexpr uint32_t leaf_flag = 0x80000000u;
+    // A direct entry is a leaf value, or with this bit the index of a node. Leaf 0 is the zero
+    // entry, so the parts of a large direct array that no segment maps are never written and
+    // never take memory (address space with no data is most of IPv6).
+    static constexpr uint32_t node_flag = 0x80000000u;
 
     struct node {
         uint64_t vector;   // slot leads to a child node
@@ -133,9 +135,10 @@ private:
 
     class builder;
 
-    std::vector<uint32_t> direct_;
-    std::vector<node> nodes_;
-    std::vector<uint32_t> leaves_;
+    // On huge pages (huge_array.hpp); nodes and leaves are built in vectors and copied there.
+    huge_array<uint32_t> direct_;
+    huge_array<node> nodes_;
+    huge_array<uint32_t> leaves_;
 };
 
 extern template class poptrie<uint32_t, 16>;
