@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace ipfix::proto {
 
@@ -137,6 +138,33 @@ size_t template_cache::withdraw_all(stream_state& s, bool options, decode_counte
     template_count_ -= n;
     counters.templates_withdrawn += n;
     return n;
+}
+
+bool template_cache::install(const stream_key& key, std::shared_ptr<const template_def> def, uint64_t last_seen_ms) {
+    if (def == nullptr || template_count_ >= config_.max_templates) return false;
+    auto it = streams_.find(key);
+    if (it == streams_.end()) {
+        if (streams_.size() >= config_.max_streams) return false;
+        // Least recent: a stream only known from the store goes first when the bound bites.
+        lru_.push_back(key);
+        it = streams_.emplace(key, stream_state{}).first;
+        it->second.key = key;
+        it->second.lru = std::prev(lru_.end());
+        it->second.last_seen_ms = last_seen_ms;
+    }
+    const uint16_t id = def->id;
+    auto [slot, inserted] = it->second.templates.try_emplace(id);
+    if (!inserted) return false;
+    *slot = template_slot{std::move(def), last_seen_ms};
+    ++template_count_;
+    return true;
+}
+
+std::shared_ptr<const template_def> template_cache::share(const stream_key& key, uint16_t id) const {
+    auto it = streams_.find(key);
+    if (it == streams_.end()) return nullptr;
+    const template_slot* slot = it->second.templates.find(id);
+    return slot != nullptr ? slot->def : nullptr;
 }
 
 size_t template_cache::expire(uint64_t now_ms, decode_counters& counters) {

@@ -222,3 +222,48 @@ TEST_CASE("templates: the cache API directly", "[cache]") {
     CHECK(cache.template_count() == 0);
     cache.release_retired();
 }
+
+TEST_CASE("templates: install puts a stored template in with its last-seen time, share hands it out", "[cache]") {
+    const auto from = endpoint("192.0.2.9", 4739);
+    decode_session learnt;
+    REQUIRE(learnt.feed(define_256({{8, 4}}, 7), 1000, from));
+    const proto::stream_key key{from, 7, proto::protocol_version::ipfix};
+    const std::shared_ptr<const proto::template_def> def = learnt.dec.templates().share(key, 256);
+    REQUIRE(def != nullptr);
+    CHECK(def->id == 256);
+    CHECK(learnt.dec.templates().share(key, 257) == nullptr);
+    CHECK(learnt.dec.templates().share({from, 8, proto::protocol_version::ipfix}, 256) == nullptr);
+
+    // A restarted decoder: data before any template decodes once the template is installed.
+    decode_session restarted(proto::decoder_config{{.lifetime_ms = 60'000}});
+    REQUIRE(restarted.dec.templates().install(key, def, 1000));
+    CHECK_FALSE(restarted.dec.templates().install(key, def, 2000));  // one is there: kept
+    CHECK(restarted.dec.templates().stream_count() == 1);
+    CHECK(restarted.dec.templates().template_count() == 1);
+    CHECK(restarted.counters().templates_learned == 0);
+    REQUIRE(restarted.feed(data_256(0x0A000001, 7), 30'000, from));
+    REQUIRE(restarted.msg.records.size() == 1);
+    CHECK(restarted.msg.records[0].source_address().to_string() == "10.0.0.1");
+
+    // The installed last-seen time counts for expiry: 1000 + 60 s lifetime is over at 61'001.
+    REQUIRE(restarted.feed(data_256(0x0A000002, 7), 61'001, from));
+    CHECK(restarted.msg.records.empty());
+    CHECK(restarted.counters().templates_expired == 1);
+    CHECK(malformed_summary(restarted.counters()) == "unknown_template=1");
+}
+
+TEST_CASE("templates: install refuses beyond the stream and template bounds", "[cache]") {
+    decode_session learnt;
+    REQUIRE(learnt.feed(define_256({{8, 4}})));
+    const proto::stream_key a{endpoint(), 0, proto::protocol_version::ipfix};
+    const auto def = learnt.dec.templates().share(a, 256);
+    REQUIRE(def != nullptr);
+    proto::template_cache one_stream({.max_streams = 1});
+    REQUIRE(one_stream.install(a, def, 0));
+    CHECK_FALSE(one_stream.install({endpoint("192.0.2.2"), 0, proto::protocol_version::ipfix}, def, 0));
+    proto::template_cache one_template({.max_templates = 1});
+    REQUIRE(one_template.install(a, def, 0));
+    CHECK_FALSE(one_template.install({endpoint("192.0.2.2"), 0, proto::protocol_version::ipfix}, def, 0));
+    CHECK(one_template.template_count() == 1);
+    CHECK_FALSE(one_template.install(a, nullptr, 0));
+}

@@ -75,6 +75,15 @@ public:
     // IPFIX "withdraw all" (RFC 7011 §8.1): all data templates, or all options templates.
     size_t withdraw_all(stream_state& s, bool options, decode_counters& counters);
 
+    // Puts a template learnt earlier (a persisted one, at start) under its id in `key`'s stream
+    // with the time it was last sent, only when that id holds none. False when one is there or
+    // the stream or template bound is reached (nothing is evicted for it).
+    bool install(const stream_key& key, std::shared_ptr<const template_def> def, uint64_t last_seen_ms);
+
+    // Shared ownership of the live template `id` of stream `key` (nullptr when absent), for
+    // handing a definition to another thread; no LRU or time change.
+    std::shared_ptr<const template_def> share(const stream_key& key, uint16_t id) const;
+
     // Removes every template not sent for `lifetime_ms`; returns how many.
     size_t expire(uint64_t now_ms, decode_counters& counters);
 

@@ -32,6 +32,8 @@ public:
         }
     }
 
+    const template_slot* find(uint16_t id) const { return const_cast<template_table*>(this)->find(id); }
+
     // The slot under `id`, default-made if absent; second is true when it was made.
     std::pair<template_slot*, bool> try_emplace(uint16_t id) {
         if (template_slot* s = find(id)) return {s, false};
