@@ -50,6 +50,7 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
         ++counters_.undecodable;
         return;
     }
+    if (changes_ != nullptr && !msg_.template_events.empty()) pass_template_changes(now_ms);
     const config::enrichment_config& e = config_.enrichment;
     const auto [source, destination] = config_.policy_for(from.address);
     const bool enriching = reader_ != nullptr;
@@ -76,6 +77,35 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
         add.original_exporter = e.original_exporter && !c.keeps_exporter_address;
         collector_sink tagged(sink, i);
         c.mediator.mediate(msg_, payload, values_, add, now_ms, tagged);
+    }
+}
+
+// Runs only for messages with template sets. The definition handed over is the cache's current
+// one (a shared reference, no copy): when a message defines an id twice, both changes carry the last.
+void flow_worker::pass_template_changes(uint64_t now_ms) {
+    const proto::stream_key& stream = msg_.stream;
+    for (const proto::template_event& e : msg_.template_events) {
+        template_change c;
+        c.options = e.options;
+        c.id = e.id;
+        c.stream = stream;
+        c.time_ms = now_ms;
+        switch (e.kind) {
+        case proto::template_event_kind::refreshed:
+            if (!changes_->refresh_due(stream, e.id, now_ms)) continue;
+            [[fallthrough]];
+        case proto::template_event_kind::learned:
+        case proto::template_event_kind::redefined:
+            c.def = decoder_.templates().share(stream, e.id);
+            if (c.def == nullptr) continue;  // withdrawn or evicted later in the same message
+            if (e.kind != proto::template_event_kind::refreshed) changes_->defined(stream, e.id, now_ms);
+            break;
+        case proto::template_event_kind::withdrawn:
+            // Ids below 256 are the set ids of an IPFIX "withdraw all" (RFC 7011 §8.1).
+            c.kind = e.id < 256 ? template_change_kind::withdrawn_all : template_change_kind::withdrawn;
+            break;
+        }
+        changes_->push(std::move(c));
     }
 }
 

@@ -13,6 +13,7 @@
 #include "ipfix/enrich/as_database.hpp"
 #include "ipfix/mediate/mediator.hpp"
 #include "ipfix/pipeline/enrich_stage.hpp"
+#include "ipfix/pipeline/template_changes.hpp"
 #include "ipfix/proto/decoder.hpp"
 
 namespace ipfix::pipeline {
@@ -46,6 +47,9 @@ public:
     const worker_counters& counters() const { return counters_; }
     size_t collector_count() const { return collectors_.size(); }
     proto::decoder& decoder() { return decoder_; }
+    // Template changes are pushed to `q` from now on (null: not at all); `q` must outlive the
+    // worker. Set before the worker runs.
+    void report_template_changes(template_change_queue* q) { changes_ = q; }
 
 private:
     struct collector_state {
@@ -53,6 +57,7 @@ private:
         bool keeps_exporter_address;
     };
     struct collector_sink;
+    void pass_template_changes(uint64_t now_ms);
 
     const config::daemon_config& config_;
     proto::decoder decoder_;
@@ -64,6 +69,7 @@ private:
     std::vector<mediate::record_values> values_;
     enrich_counters enrich_counters_;
     worker_counters counters_;
+    template_change_queue* changes_ = nullptr;
 };
 
 }  // namespace ipfix::pipeline
