@@ -13,6 +13,7 @@
 #include "ipfix/enrich/table_loader.hpp"
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/live_pipeline.hpp"
+#include "ipfix/store/template_sync.hpp"
 
 namespace ipfix::daemon {
 namespace {
@@ -126,7 +127,12 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         log << "ipfix-enricher: " << error << "\n";
         return 1;
     }
+    // Made before the pipeline: the workers push into its queues until they stop.
+    const auto stored_templates = store::template_sync::open(config, log);
     pipeline::live_pipeline pipe(config, db.get(), *env);
+    if (stored_templates) {
+        pipe.on_worker_ready([&](size_t i, pipeline::flow_worker& w) { stored_templates->attach(i, w); });
+    }
     if (!pipe.start(error)) {
         log << "ipfix-enricher: " << error << "\n";
         return 1;
@@ -150,10 +156,12 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
             sd_notify(0, "READY=1");
         }
         if (db) db->reclaim();
+        if (stored_templates) stored_templates->tick(log);
     }
     sd_notify(0, "STOPPING=1");
     log << "ipfix-enricher: stopping: draining and flushing\n";
     pipe.stop();
+    if (stored_templates) stored_templates->tick(log);
     log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";
     return 0;
 }

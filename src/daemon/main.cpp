@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ipfix/config/config.hpp"
+#include "ipfix/store/template_listing.hpp"
 #include "live.hpp"
 #include "offline.hpp"
 
@@ -20,9 +21,11 @@ int main(int argc, char** argv) {
                  "forwards them to collectors"};
     std::string config_path = default_config;
     bool check_only = false;
+    bool list_templates = false;
     ipfix::daemon::offline_options offline;
     app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
     app.add_flag("--check-config", check_only, "validate the configuration and exit (status 2 when invalid)");
+    app.add_flag("--list-templates", list_templates, "print the templates the store holds and exit");
     auto* in = app.add_option("--offline", offline.input, "run the export packets of this capture through the pipeline");
     auto* out = app.add_option("--write", offline.output, "with --offline: the capture to write the output to");
     app.add_option("--port", offline.extra_ports, "with --offline: also take UDP to this port (repeatable)");
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
         std::cout << config_path << ": ok\n";
         return 0;
     }
+    if (list_templates) return ipfix::store::list_templates(config, std::cout, std::cerr);
     if (!offline.input.empty()) return ipfix::daemon::run_offline(config, offline, std::cerr);
     return ipfix::daemon::run_live(config, std::cerr);
 }
