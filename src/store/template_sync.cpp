@@ -1,6 +1,7 @@
 #include "ipfix/store/template_sync.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace ipfix::store {
@@ -14,6 +15,11 @@ uint64_t refresh_interval_ms(uint64_t lifetime_ms) {
 }
 
 }  // namespace
+
+uint64_t template_sync::wall_clock_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
 
 std::unique_ptr<template_sync> template_sync::open(const config::daemon_config& config, uint64_t now_ms,
                                                    std::ostream& log) {

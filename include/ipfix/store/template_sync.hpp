@@ -3,9 +3,9 @@
 // may see an exporter) and each worker gets a change queue; every tick drains the queues into
 // the store, expires, and writes one batch. Workers never wait for it.
 //
-//   auto sync = store::template_sync::open(config, log);   // null when the store is off or refused
+//   auto sync = store::template_sync::open(config, log);  // null when the store is off or refused
 //   pipe.on_worker_ready([&](size_t i, pipeline::flow_worker& w) { sync->attach(i, w); });
-//   every second: sync->tick(now_ms, log);   after stopping: sync->tick(now_ms, log) once more
+//   every second: sync->tick(log);   after stopping the pipeline: sync->tick(log) once more
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,9 @@ public:
     // Opens the store the configuration names and loads it. Null, with the reason in `log`,
     // when the store is off or cannot be used (the daemon then forwards without it).
     static std::unique_ptr<template_sync> open(const config::daemon_config& config, uint64_t now_ms, std::ostream& log);
+    static std::unique_ptr<template_sync> open(const config::daemon_config& config, std::ostream& log) {
+        return open(config, wall_clock_ms(), log);
+    }
 
     template_sync(std::unique_ptr<template_store> store, size_t workers, uint64_t lifetime_ms, uint64_t now_ms);
 
@@ -40,6 +43,10 @@ public:
 
     // Drains the queues, expires, commits. Logs a write failure once, and the recovery.
     void tick(uint64_t now_ms, std::ostream& log);
+    void tick(std::ostream& log) { tick(wall_clock_ms(), log); }
+
+    // The clock the workers' decoders run on (wall time, so stored times mean the same after a restart).
+    static uint64_t wall_clock_ms();
 
     template_store& store() { return *store_; }
     size_t loaded() const { return loaded_.size(); }
