@@ -1,15 +1,16 @@
-// The live data path on DPDK lcores with the socket backend: datagrams are received in bursts
-// (recvmmsg) into mbufs of the EAL's pool, run through flow_worker (decode, enrich, mediate) and
-// the output, copied into mbufs, is sent to every collector in bursts (sendmmsg, or the raw
-// socket where a collector keeps the exporter's source address).
+// The live data path on DPDK lcores: datagrams come in bursts from an I/O backend (kernel
+// sockets, or DPDK ethdev ports: io_backend.hpp) as mbufs, run through flow_worker (decode,
+// enrich, mediate) and the output goes back to the backend, to every collector, in bursts.
+// These loops never know which backend fed them.
 //
 // Layouts (config io.layout):
-//   fused  each worker lcore owns a SO_REUSEPORT socket on the listen port and runs every stage
-//          in one loop; the kernel's 4-tuple hash keeps each exporter on one worker.
+//   fused  each worker lcore has its own source (a SO_REUSEPORT socket, or a port RX queue) and
+//          runs every stage in one loop; the kernel's 4-tuple hash or the NIC's RSS keeps each
+//          exporter on one worker.
 //   split  one RX lcore receives and hashes each datagram by exporter address onto a worker's
 //          rte_ring (single producer, single consumer, bursts); worker lcores do the rest.
 // Workers never block, never allocate per packet once warm, never log: a full ring or an empty
-// pool is a counted drop. An idle worker waits on its socket in poll() for at most 1 ms instead
+// pool is a counted drop. An idle worker waits on its source for at most about 1 ms instead
 // of spinning, so an idle appliance does not burn its cores.
 #pragma once
 
@@ -24,21 +25,9 @@
 #include "ipfix/enrich/as_database.hpp"
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/flow_worker.hpp"
+#include "ipfix/pipeline/io_backend.hpp"
 
 namespace ipfix::pipeline {
-
-// One worker's (or the RX lcore's) counters: single writer, relaxed loads by the control thread.
-struct live_counters {
-    uint64_t rx_datagrams = 0;
-    uint64_t rx_bytes = 0;
-    uint64_t rx_truncated = 0;     // longer than an mbuf's data room: dropped
-    uint64_t pool_empty = 0;       // bursts cut short for lack of mbufs
-    uint64_t ring_full = 0;        // datagrams dropped at a full worker ring (split layout)
-    uint64_t tx_datagrams = 0;
-    uint64_t tx_bytes = 0;
-    uint64_t tx_dropped = 0;       // send errors, full socket buffers, no mbuf for the copy
-    live_counters& operator+=(const live_counters& o);
-};
 
 struct live_stats {
     live_counters io;
@@ -46,6 +35,7 @@ struct live_stats {
     enrich_counters enrich;
     std::vector<mediate::mediate_counters> collectors;
     uint64_t kernel_drops = 0;     // datagrams the kernel dropped at our full socket buffers
+    backend_counters backend;
 };
 
 class live_pipeline {
@@ -56,8 +46,9 @@ public:
     live_pipeline(const live_pipeline&) = delete;
     live_pipeline& operator=(const live_pipeline&) = delete;
 
-    // Opens the sockets and rings and launches the lcores. False with `error` when a socket
-    // cannot be bound or there are too few lcores for the layout; nothing runs then.
+    // Opens the backend (sockets or ports) and rings and launches the lcores. False with
+    // `error` when the backend cannot open or there are too few lcores for the layout; nothing
+    // runs then.
     bool start(std::string& error);
     // Stops taking input, lets the workers finish what the rings hold, flushes, joins.
     void stop();
@@ -67,6 +58,8 @@ public:
     live_stats stats() const;
     // The UDP port actually bound (the configured one, or the kernel's pick for port 0).
     uint16_t listen_port() const { return listen_port_; }
+    // Where the pipeline listens, for the log (after start()).
+    std::string describe() const;
 
     // Called with each worker's index and flow_worker once made and before its lcore runs (from
     // start(), on the caller's thread): to install state (stored templates) or attach queues.
@@ -83,6 +76,7 @@ private:
     const enrich::as_database* db_;
     dpdk_env& env_;
     std::vector<std::unique_ptr<worker>> workers_;
+    std::unique_ptr<io_backend> backend_;
     std::unique_ptr<receiver> receiver_;  // split layout only
     std::atomic<bool> running_{false};
     std::atomic<bool> input_open_{false};

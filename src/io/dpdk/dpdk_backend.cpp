@@ -1,0 +1,450 @@
+#include "ipfix/io/dpdk_backend.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "ipfix/io/dpdk_port.hpp"
+
+namespace ipfix::io {
+namespace {
+
+using pipeline::live_counters;
+
+constexpr size_t max_burst = 512;
+constexpr unsigned idle_sleep_us = 100;
+constexpr size_t hold_limit = 64;          // datagrams per collector waiting for a neighbour
+constexpr uint64_t hold_ms = 3000;         // then they are dropped
+constexpr uint64_t recheck_resolved_ms = 1000;
+constexpr uint64_t recheck_unresolved_ms = 10;
+
+uint64_t now_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+// A TX queue of a port; in the split layout the RX lcore (ARP and ND answers) and worker 0
+// share queue 0, and take its lock.
+struct tx_lane {
+    uint16_t port = 0;
+    uint16_t queue = 0;
+    std::atomic_flag* lock = nullptr;
+
+    uint16_t send(rte_mbuf** m, uint16_t n) const {
+        if (lock) {
+            while (lock->test_and_set(std::memory_order_acquire)) {
+            }
+        }
+        const uint16_t sent = rte_eth_tx_burst(port, queue, m, n);
+        if (lock) lock->clear(std::memory_order_release);
+        return sent;
+    }
+    // Sends or frees; true when sent.
+    bool send_one(rte_mbuf* m) const {
+        if (send(&m, 1) == 1) return true;
+        rte_pktmbuf_free(m);
+        return false;
+    }
+};
+
+struct port_slot {
+    std::unique_ptr<dpdk_port> port;
+    std::vector<std::unique_ptr<std::atomic_flag>> locks;  // per TX queue, split layout only
+};
+
+// A fresh mbuf holding `length` bytes written by `write`; null when the pool is empty.
+template <class Write>
+rte_mbuf* build(rte_mempool* pool, size_t length, Write write) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    if (m == nullptr) return nullptr;
+    auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(length)));
+    if (p == nullptr || write(std::span<uint8_t>(p, length)) != length) {
+        rte_pktmbuf_free(m);
+        return nullptr;
+    }
+    return m;
+}
+
+// Sends an ARP request or a neighbour solicitation for `target` from `port`.
+bool ask(const tx_lane& lane, dpdk_port& port, rte_mempool* pool, const proto::ip_address& target) {
+    const eth::local_addresses& l = port.local();
+    rte_mbuf* m = target.family == 4
+                      ? build(pool, eth::arp_frame,
+                              [&](std::span<uint8_t> out) { return eth::write_arp_request(out, l.mac, l.ipv4, target); })
+                      : build(pool, eth::nd_frame, [&](std::span<uint8_t> out) {
+                            return eth::write_neighbour_solicitation(out, l.mac, l.ipv6, target);
+                        });
+    return m != nullptr && lane.send_one(m);
+}
+
+class dpdk_source : public pipeline::datagram_source {
+public:
+    dpdk_source(std::vector<port_slot>& ports, uint16_t queue, uint16_t tx_queue, rte_mempool* pool)
+        : pool_(pool), queue_(queue) {
+        for (port_slot& p : ports) {
+            ports_.push_back(p.port.get());
+            lanes_.push_back({p.port->id(), tx_queue, p.locks.empty() ? nullptr : p.locks[tx_queue].get()});
+        }
+    }
+
+    size_t receive(std::span<rte_mbuf*> out, live_counters& c) override {
+        size_t kept = 0;
+        const uint64_t now = now_ms();
+        for (size_t i = 0; i < ports_.size() && kept < out.size(); ++i) {
+            const auto room = static_cast<uint16_t>(std::min(out.size() - kept, max_burst));
+            const uint16_t n = rte_eth_rx_burst(ports_[i]->id(), queue_, frames_.data(), room);
+            for (uint16_t k = 0; k < n; ++k) {
+                if (rte_mbuf* m = take(*ports_[i], lanes_[i], frames_[k], now, c)) out[kept++] = m;
+            }
+        }
+        return kept;
+    }
+
+    void idle() override { rte_delay_us_sleep(idle_sleep_us); }
+
+private:
+    // One received frame: the datagram for the caller, or answered / learnt from / counted, and freed.
+    rte_mbuf* take(dpdk_port& port, const tx_lane& lane, rte_mbuf* m, uint64_t now, live_counters& c) {
+        ++c.rx_frames;
+        if (m->nb_segs != 1) {  // a jumbo frame over several mbufs: beyond our data room
+            ++c.drop_malformed;
+            rte_pktmbuf_free(m);
+            return nullptr;
+        }
+        const eth::frame_info f = eth::classify({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, port.local());
+        const eth::local_addresses& l = port.local();
+        switch (f.kind) {
+            case eth::frame_kind::datagram:
+                rte_pktmbuf_adj(m, f.payload_offset);
+                rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - f.payload_length));
+                pipeline::origin(m) = socket_address::from(f.source);
+                ++c.rx_datagrams;
+                c.rx_bytes += f.payload_length;
+                return m;
+            case eth::frame_kind::arp_request:
+            case eth::frame_kind::neighbour_solicitation: {
+                // RFC 826: whoever asks for us is a neighbour worth knowing (we answer it anyway).
+                port.neighbours().learn(f.sender_ip, f.sender_mac, now, true);
+                const bool v4 = f.kind == eth::frame_kind::arp_request;
+                rte_mbuf* reply = build(pool_, v4 ? eth::arp_frame : eth::nd_frame, [&](std::span<uint8_t> out) {
+                    return v4 ? eth::write_arp_reply(out, l.mac, l.ipv4, f.sender_mac, f.sender_ip)
+                              : eth::write_neighbour_advertisement(out, l.mac, l.ipv6, f.sender_mac, f.sender_ip);
+                });
+                if (reply && lane.send_one(reply)) ++c.arp_replies_sent;
+                else ++c.tx_dropped;
+                break;
+            }
+            case eth::frame_kind::arp_reply:
+            case eth::frame_kind::neighbour_advertisement:
+                port.neighbours().learn(f.sender_ip, f.sender_mac, now, false);
+                ++c.neighbour_updates;
+                break;
+            case eth::frame_kind::dropped:
+                switch (f.reason) {
+                    case eth::drop_reason::not_for_us: ++c.drop_not_for_us; break;
+                    case eth::drop_reason::not_ip: ++c.drop_not_ip; break;
+                    case eth::drop_reason::not_udp: ++c.drop_not_udp; break;
+                    case eth::drop_reason::wrong_port: ++c.drop_wrong_port; break;
+                    case eth::drop_reason::fragment: ++c.drop_fragment; break;
+                    case eth::drop_reason::bad_checksum: ++c.drop_bad_checksum; break;
+                    default: ++c.drop_malformed; break;
+                }
+                break;
+        }
+        rte_pktmbuf_free(m);
+        return nullptr;
+    }
+
+    rte_mempool* pool_;
+    uint16_t queue_;
+    std::vector<dpdk_port*> ports_;
+    std::vector<tx_lane> lanes_;
+    std::array<rte_mbuf*, max_burst> frames_{};
+};
+
+// Where one collector's datagrams go: the port, the next hop whose MAC they need, our address.
+struct route {
+    size_t port = 0;
+    proto::ip_address next_hop;
+    proto::ip_address own;
+    socket_address to;
+    bool keep_source = false;
+};
+
+class dpdk_sender : public pipeline::datagram_sender {
+public:
+    dpdk_sender(std::vector<port_slot>& ports, const std::vector<route>& routes, uint16_t queue, uint16_t listen_port,
+                size_t burst, rte_mempool* pool)
+        : pool_(pool), burst_(std::min(burst, max_burst)), listen_port_(listen_port), routes_(routes),
+          collectors_(routes.size()) {
+        for (port_slot& p : ports) {
+            ports_.push_back(p.port.get());
+            lanes_.push_back({p.port->id(), queue, p.locks.empty() ? nullptr : p.locks[queue].get()});
+        }
+        pending_.resize(ports.size());
+    }
+
+    ~dpdk_sender() override {
+        for (collector_state& cs : collectors_) {
+            if (!cs.held.empty()) rte_pktmbuf_free_bulk(cs.held.data(), static_cast<unsigned>(cs.held.size()));
+        }
+        for (auto& q : pending_) {
+            if (!q.empty()) rte_pktmbuf_free_bulk(q.data(), static_cast<unsigned>(q.size()));
+        }
+    }
+    dpdk_sender(const dpdk_sender&) = delete;
+    dpdk_sender& operator=(const dpdk_sender&) = delete;
+
+    void send(size_t collector, const socket_address& from, std::span<const uint8_t> datagram) override {
+        const route& r = routes_[collector];
+        collector_state& cs = collectors_[collector];
+        const size_t headers = eth::udp_headers_length(r.to.address.family);
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        auto* payload = m ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(datagram.size())))
+                          : nullptr;
+        if (payload == nullptr || datagram.size() > 0xFFFF - headers) {
+            if (m) rte_pktmbuf_free(m);
+            ++counters_.tx_dropped;
+            return;
+        }
+        std::memcpy(payload, datagram.data(), datagram.size());
+        auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(headers)));
+        const bool keep = r.keep_source && from.address.family == r.to.address.family;
+        const uint64_t now = now_ms();
+        eth::udp_route u;
+        u.source_mac = ports_[r.port]->local().mac;
+        u.destination_mac = resolve(collector, now);  // zero until resolved: filled in when it is
+        u.source = keep ? from.address : r.own;
+        u.source_port = keep ? from.port : listen_port_;
+        u.destination = r.to.address;
+        u.destination_port = r.to.port;
+        if (h == nullptr || !eth::write_udp_headers({h, headers}, u, {payload, datagram.size()}, ip_id_++)) {
+            rte_pktmbuf_free(m);
+            ++counters_.tx_dropped;
+            return;
+        }
+        m->l2_len = eth::ethernet_header;
+        m->l3_len = static_cast<uint16_t>(headers - eth::ethernet_header - eth::udp_header) & 0x1FF;
+        m->l4_len = eth::udp_header;
+        // In order: what waits for the neighbour goes first.
+        if (!cs.resolved || !cs.held.empty()) {
+            if (cs.held.size() >= hold_limit) {
+                ++counters_.tx_unresolved;
+                rte_pktmbuf_free(m);
+                return;
+            }
+            if (cs.held.empty()) cs.held_since = now;
+            cs.held.push_back(m);
+            if (cs.resolved) release(collector, now);
+            return;
+        }
+        queue(r.port, m);
+    }
+
+    void flush() override {
+        const uint64_t now = now_ms();
+        if (!primed_) {
+            // Ask for every next hop at once, so the first datagrams rarely wait.
+            primed_ = true;
+            for (size_t i = 0; i < routes_.size(); ++i) resolve(i, now);
+        }
+        for (size_t i = 0; i < collectors_.size(); ++i) {
+            if (!collectors_[i].held.empty()) release(i, now);
+        }
+        for (size_t p = 0; p < pending_.size(); ++p) transmit(p);
+    }
+
+    live_counters counters() const override { return counters_; }
+
+private:
+    struct collector_state {
+        bool resolved = false;
+        eth::mac_address mac{};
+        uint64_t recheck_at = 0;
+        std::vector<rte_mbuf*> held;
+        uint64_t held_since = 0;
+    };
+
+    // The next hop's MAC (zero while unknown), from the port's table at most every so often.
+    eth::mac_address resolve(size_t collector, uint64_t now) {
+        collector_state& cs = collectors_[collector];
+        if (now < cs.recheck_at) return cs.mac;
+        const route& r = routes_[collector];
+        dpdk_port& port = *ports_[r.port];
+        const eth::neighbour_table::answer a = port.neighbours().lookup(r.next_hop, now);
+        if (a.send_request) {
+            if (ask(lanes_[r.port], port, pool_, r.next_hop)) ++counters_.arp_requests_sent;
+            else ++counters_.tx_dropped;
+        }
+        cs.resolved = a.resolved;
+        cs.mac = a.mac;
+        cs.recheck_at = now + (a.resolved ? recheck_resolved_ms : recheck_unresolved_ms);
+        return cs.mac;
+    }
+
+    // Sends what waited for the neighbour once it is known; drops it when it waited too long.
+    void release(size_t collector, uint64_t now) {
+        collector_state& cs = collectors_[collector];
+        resolve(collector, now);
+        if (cs.resolved) {
+            for (rte_mbuf* m : cs.held) {
+                std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), cs.mac.data(), 6);
+                queue(routes_[collector].port, m);
+            }
+            cs.held.clear();
+        } else if (now - cs.held_since >= hold_ms) {
+            counters_.tx_unresolved += cs.held.size();
+            rte_pktmbuf_free_bulk(cs.held.data(), static_cast<unsigned>(cs.held.size()));
+            cs.held.clear();
+        }
+    }
+
+    void queue(size_t port, rte_mbuf* m) {
+        pending_[port].push_back(m);
+        if (pending_[port].size() >= burst_) transmit(port);
+    }
+
+    void transmit(size_t port) {
+        std::vector<rte_mbuf*>& q = pending_[port];
+        size_t done = 0;
+        // A full TX ring takes a few tries; what it still refuses is a counted drop.
+        for (int attempt = 0; attempt < 4 && done < q.size(); ++attempt) {
+            done += lanes_[port].send(q.data() + done, static_cast<uint16_t>(q.size() - done));
+        }
+        for (size_t i = 0; i < done; ++i) {
+            ++counters_.tx_datagrams;
+            counters_.tx_bytes += q[i]->pkt_len - q[i]->l2_len - q[i]->l3_len - q[i]->l4_len;
+        }
+        if (done < q.size()) {
+            counters_.tx_dropped += q.size() - done;
+            rte_pktmbuf_free_bulk(q.data() + done, static_cast<unsigned>(q.size() - done));
+        }
+        q.clear();
+    }
+
+    rte_mempool* pool_;
+    size_t burst_;
+    uint16_t listen_port_;
+    std::vector<route> routes_;
+    std::vector<collector_state> collectors_;
+    std::vector<dpdk_port*> ports_;
+    std::vector<tx_lane> lanes_;
+    std::vector<std::vector<rte_mbuf*>> pending_;  // per port
+    uint16_t ip_id_ = 0;
+    bool primed_ = false;
+    live_counters counters_;
+};
+
+class dpdk_backend : public pipeline::io_backend {
+public:
+    dpdk_backend(const config::daemon_config& c, pipeline::dpdk_env& env, bool split)
+        : config_(c), env_(env), split_(split) {}
+
+    ~dpdk_backend() override {
+        // Senders may still hold mbufs only while lcores run; the ports close here.
+        ports_.clear();
+    }
+
+    bool open(unsigned receivers, unsigned senders, std::string& error) override {
+        const auto rxq = static_cast<uint16_t>(receivers);
+        const auto txq = static_cast<uint16_t>(std::max(receivers, senders));
+        for (const config::dpdk_port_config& pc : config_.io.dpdk.ports) {
+            port_slot slot;
+            slot.port = dpdk_port::open(pc, config_.io.dpdk, config_.general.listen_port, rxq, txq, env_.pool(), error);
+            if (!slot.port) return false;
+            if (split_) {
+                for (uint16_t q = 0; q < txq; ++q) slot.locks.push_back(std::make_unique<std::atomic_flag>());
+            }
+            ports_.push_back(std::move(slot));
+        }
+        for (const config::collector_config& col : config_.forwarding.collectors) {
+            route r;
+            if (!find_route(col.address, r)) {
+                error = "collector " + col.host + " is on no io.dpdk port's prefix and no port has an IPv" +
+                        std::to_string(col.address.family) + " gateway";
+                return false;
+            }
+            r.to = {col.address, col.port};
+            r.keep_source = col.source_address == config::source_address_mode::exporter;
+            routes_.push_back(r);
+        }
+        return true;
+    }
+
+    std::unique_ptr<pipeline::datagram_source> source(unsigned index) override {
+        return std::make_unique<dpdk_source>(ports_, static_cast<uint16_t>(index), static_cast<uint16_t>(index),
+                                             env_.pool());
+    }
+
+    std::unique_ptr<pipeline::datagram_sender> sender(unsigned index) override {
+        return std::make_unique<dpdk_sender>(ports_, routes_, static_cast<uint16_t>(index), config_.general.listen_port,
+                                             config_.io.burst, env_.pool());
+    }
+
+    uint16_t listen_port() const override { return config_.general.listen_port; }
+
+    pipeline::backend_counters counters() const override {
+        pipeline::backend_counters c;
+        const uint64_t now = now_ms();
+        for (const port_slot& p : ports_) {
+            c.neighbours_resolved += p.port->neighbours().resolved_total();
+            c.neighbours += p.port->neighbours().resolved_now(now);
+        }
+        return c;
+    }
+
+    std::string describe() const override {
+        std::string s;
+        for (const port_slot& p : ports_) {
+            if (!s.empty()) s += ", ";
+            s += p.port->describe();
+        }
+        s += " UDP port ";
+        s += std::to_string(config_.general.listen_port);
+        return s;
+    }
+
+private:
+    // On-link first (the collector is its own next hop), else the first port with a gateway.
+    bool find_route(const proto::ip_address& to, route& r) const {
+        for (size_t i = 0; i < ports_.size(); ++i) {
+            const config::dpdk_port_config& pc = ports_[i].port->config();
+            const config::prefix& on = to.family == 4 ? pc.address : pc.address6;
+            if (!on.address.empty() && on.contains(to)) {
+                r = {i, to, on.address, {}, false};
+                return true;
+            }
+        }
+        for (size_t i = 0; i < ports_.size(); ++i) {
+            const config::dpdk_port_config& pc = ports_[i].port->config();
+            const proto::ip_address& gw = to.family == 4 ? pc.gateway : pc.gateway6;
+            if (!gw.empty()) {
+                r = {i, gw, to.family == 4 ? pc.address.address : pc.address6.address, {}, false};
+                return true;
+            }
+        }
+        return false;
+    }
+
+    const config::daemon_config& config_;
+    pipeline::dpdk_env& env_;
+    bool split_;
+    std::vector<port_slot> ports_;
+    std::vector<route> routes_;
+};
+
+}  // namespace
+
+std::unique_ptr<pipeline::io_backend> make_dpdk_backend(const config::daemon_config& c, pipeline::dpdk_env& env,
+                                                        bool split) {
+    return std::make_unique<dpdk_backend>(c, env, split);
+}
+
+}  // namespace ipfix::io

@@ -1,0 +1,219 @@
+// The socket backend: kernel UDP sockets (recvmmsg) bound to the listen address, one
+// SO_REUSEPORT socket per source in the fused layout; output by sendmmsg from our own socket,
+// or by the raw socket where a collector keeps the exporter's source address.
+#include <poll.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "ipfix/io/raw_udp_sender.hpp"
+#include "ipfix/io/udp_receiver.hpp"
+#include "ipfix/io/udp_sender.hpp"
+#include "ipfix/pipeline/dpdk_env.hpp"
+#include "ipfix/pipeline/io_backend.hpp"
+
+namespace ipfix::pipeline {
+namespace {
+
+constexpr size_t max_burst = 512;
+constexpr int idle_wait_ms = 1;
+
+class socket_source : public datagram_source {
+public:
+    socket_source(io::udp_receiver& socket, rte_mempool* pool) : socket_(socket), pool_(pool) {}
+
+    size_t receive(std::span<rte_mbuf*> out, live_counters& c) override {
+        const size_t burst = std::min(out.size(), max_burst);
+        if (rte_pktmbuf_alloc_bulk(pool_, out.data(), static_cast<unsigned>(burst)) != 0) {
+            ++c.pool_empty;
+            return 0;
+        }
+        for (size_t i = 0; i < burst; ++i) {
+            slots_[i].data = rte_pktmbuf_mtod(out[i], uint8_t*);
+            slots_[i].capacity = rte_pktmbuf_tailroom(out[i]);
+        }
+        const size_t n = socket_.receive_burst({slots_.data(), burst});
+        size_t kept = 0;
+        for (size_t i = 0; i < burst; ++i) {
+            rte_mbuf* m = out[i];
+            if (i >= n || slots_[i].truncated) {
+                if (i < n) ++c.rx_truncated;
+                rte_pktmbuf_free(m);
+                continue;
+            }
+            ++c.rx_datagrams;
+            c.rx_bytes += slots_[i].length;
+            m->data_len = slots_[i].length;
+            m->pkt_len = slots_[i].length;
+            origin(m) = slots_[i].from;
+            out[kept++] = m;
+        }
+        return kept;
+    }
+
+    void idle() override {
+        std::array<pollfd, 4> fds{};
+        size_t n = 0;
+        for (int fd : socket_.fds()) {
+            if (n < fds.size()) fds[n++] = {fd, POLLIN, 0};
+        }
+        ::poll(fds.data(), n, idle_wait_ms);
+    }
+
+private:
+    io::udp_receiver& socket_;
+    rte_mempool* pool_;
+    std::array<io::rx_slot, max_burst> slots_{};
+};
+
+// Each datagram is copied into an mbuf, sent in bursts, the mbufs freed after.
+class socket_sender : public datagram_sender {
+public:
+    socket_sender(const config::daemon_config& c, rte_mempool* pool) : pool_(pool), burst_(c.io.burst) {
+        for (const config::collector_config& col : c.forwarding.collectors) {
+            to_.push_back({col.address, col.port});
+            keep_source_.push_back(col.source_address == config::source_address_mode::exporter);
+        }
+    }
+
+    bool open(const config::daemon_config& c, std::string& error) {
+        io::udp_sender_options o;
+        o.send_buffer = static_cast<int>(c.performance.buffer_size);
+        if (!own_.open(o)) {
+            error = "cannot open the sending socket: " + own_.error();
+            return false;
+        }
+        const bool raw = std::find(keep_source_.begin(), keep_source_.end(), true) != keep_source_.end();
+        if (raw && !raw_.open({})) {
+            error = "a collector keeps the exporter's source address, which needs a raw socket (CAP_NET_RAW): " +
+                    raw_.error();
+            return false;
+        }
+        return true;
+    }
+
+    void send(size_t collector, const io::socket_address& from, std::span<const uint8_t> datagram) override {
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        if (m == nullptr || datagram.size() > rte_pktmbuf_tailroom(m)) {
+            if (m) rte_pktmbuf_free(m);
+            ++counters_.tx_dropped;
+            return;
+        }
+        uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+        std::memcpy(p, datagram.data(), datagram.size());
+        held_.push_back(m);
+        const auto len = static_cast<uint16_t>(datagram.size());
+        const io::socket_address& to = to_[collector];
+        if (keep_source_[collector] && from.address.family == to.address.family) {
+            raw_items_.push_back({p, len, from, to});
+        } else {
+            items_.push_back({p, len, to});
+        }
+        if (held_.size() >= burst_) flush();
+    }
+
+    void flush() override {
+        if (!items_.empty()) {
+            const size_t n = own_.send_burst(items_);
+            counters_.tx_dropped += items_.size() - n;
+            items_.clear();
+        }
+        if (!raw_items_.empty()) {
+            const size_t n = raw_.send_burst(raw_items_);
+            counters_.tx_dropped += raw_items_.size() - n;
+            raw_items_.clear();
+        }
+        if (!held_.empty()) {
+            rte_pktmbuf_free_bulk(held_.data(), static_cast<unsigned>(held_.size()));
+            held_.clear();
+        }
+    }
+
+    // The senders' own counts (datagrams handed to the kernel, per-item errors) folded in.
+    live_counters counters() const override {
+        live_counters c = counters_;
+        c.tx_datagrams = own_.counters().datagrams + raw_.counters().datagrams;
+        c.tx_bytes = own_.counters().bytes + raw_.counters().bytes;
+        c.tx_dropped += own_.counters().errors + raw_.counters().errors;
+        return c;
+    }
+
+private:
+    rte_mempool* pool_;
+    size_t burst_;
+    std::vector<io::socket_address> to_;
+    std::vector<bool> keep_source_;
+    io::udp_sender own_;
+    io::raw_udp_sender raw_;
+    std::vector<rte_mbuf*> held_;
+    std::vector<io::tx_item> items_;
+    std::vector<io::raw_tx_item> raw_items_;
+    live_counters counters_;
+};
+
+class socket_backend : public io_backend {
+public:
+    socket_backend(const config::daemon_config& c, dpdk_env& env, bool split) : config_(c), env_(env), split_(split) {}
+
+    bool open(unsigned receivers, unsigned senders, std::string& error) override {
+        io::udp_receiver_options ro;
+        const auto a = proto::ip_address::parse(config_.general.listen_address);
+        ro.listen = {a ? *a : proto::ip_address::v4_host(0)};
+        ro.port = config_.general.listen_port;
+        ro.receive_buffer = static_cast<int>(config_.performance.buffer_size);
+        ro.reuse_port = !split_;
+        ro.max_burst = std::min<size_t>(config_.io.burst, max_burst);
+        for (unsigned i = 0; i < receivers; ++i) {
+            auto& s = receivers_.emplace_back(std::make_unique<io::udp_receiver>());
+            if (port_ != 0) ro.port = port_;  // the others share the first one's (maybe picked) port
+            if (!s->open(ro)) {
+                error = "cannot listen: " + s->error();
+                return false;
+            }
+            port_ = s->port();
+        }
+        for (unsigned i = 0; i < senders; ++i) {
+            auto& s = senders_.emplace_back(std::make_unique<socket_sender>(config_, env_.pool()));
+            if (!s->open(config_, error)) return false;
+        }
+        return true;
+    }
+
+    std::unique_ptr<datagram_source> source(unsigned index) override {
+        return std::make_unique<socket_source>(*receivers_.at(index), env_.pool());
+    }
+    std::unique_ptr<datagram_sender> sender(unsigned index) override { return std::move(senders_.at(index)); }
+    uint16_t listen_port() const override { return port_; }
+
+    backend_counters counters() const override {
+        backend_counters c;
+        for (const auto& r : receivers_) c.kernel_drops += r->kernel_drops();
+        return c;
+    }
+
+    std::string describe() const override {
+        std::string s = config_.general.listen_address;
+        s += ":";
+        s += std::to_string(port_);
+        return s;
+    }
+
+private:
+    const config::daemon_config& config_;
+    dpdk_env& env_;
+    bool split_;
+    std::vector<std::unique_ptr<io::udp_receiver>> receivers_;
+    std::vector<std::unique_ptr<socket_sender>> senders_;
+    uint16_t port_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<io_backend> make_socket_backend(const config::daemon_config& c, dpdk_env& env, bool split) {
+    return std::make_unique<socket_backend>(c, env, split);
+}
+
+}  // namespace ipfix::pipeline

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""The dpdk backend between real programs over a veth pair: the test creates two network
+namespaces joined by a veth pair; ipfix-enricher runs in one of them with the dpdk backend on
+its end (net_af_packet, our address 10.77.0.1/24 and 2001:db8:77::1/64 only in the daemon, the
+kernel there has none); in the other, softflowd reads a capture and exports to 10.77.0.1:2055
+(the kernel asks for our MAC by ARP) and nfcapd collects at 10.77.0.2 (we ask for its MAC).
+nfdump must then show every flow once with the AS numbers mmdblookup gives, and the daemon's
+exit summary must show ARP replies sent and neighbours resolved, with nothing dropped.
+
+  check_dpdk.py --enricher E --db-dir DIR --mmdblookup M [--softflowd S] [--nfcapd N] [--nfdump N]
+
+Exit 77 (skipped) only when network namespaces cannot be made (not root). The namespaces (and
+with them the veth pair) are deleted at the end, also on failure; every wait is bounded.
+"""
+import argparse
+import ipaddress
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / 'live'))
+import check_live  # noqa: E402  (traffic writer, flows, mmdblookup, start/stop helpers)
+
+TAG = f'{os.getpid() % 100000}'
+NS_DAEMON, NS_PEER = f'ipfxd{TAG}', f'ipfxp{TAG}'
+VETH_DAEMON, VETH_PEER = f'ipfxd{TAG}', f'ipfxp{TAG}'  # interface names: at most 15 characters
+OUR4, PEER4 = '10.77.0.1', '10.77.0.2'
+OUR6, PEER6 = '2001:db8:77::1', '2001:db8:77::2'
+LISTEN, COLLECT = 2055, 2056
+
+
+def sh(*cmd, check=True):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=30, check=check)
+
+
+def in_ns(ns, *cmd):
+    return ['ip', 'netns', 'exec', ns] + [str(c) for c in cmd]
+
+
+def make_network():
+    """Two namespaces and the veth pair; False when namespaces cannot be made here."""
+    if os.geteuid() != 0 or sh('ip', 'netns', 'add', NS_DAEMON, check=False).returncode != 0:
+        return False
+    sh('ip', 'netns', 'add', NS_PEER)
+    sh('ip', 'link', 'add', VETH_DAEMON, 'netns', NS_DAEMON, 'type', 'veth', 'peer', 'name', VETH_PEER,
+       'netns', NS_PEER)
+    # The daemon's end: up, no address of the kernel's (so only we answer ARP and ND for ours).
+    sh(*in_ns(NS_DAEMON, 'sysctl', '-qw', f'net.ipv6.conf.{VETH_DAEMON}.disable_ipv6=1'))
+    sh(*in_ns(NS_DAEMON, 'ip', 'link', 'set', VETH_DAEMON, 'up'))
+    sh(*in_ns(NS_PEER, 'ip', 'link', 'set', 'lo', 'up'))
+    sh(*in_ns(NS_PEER, 'ip', 'addr', 'add', f'{PEER4}/24', 'dev', VETH_PEER))
+    sh(*in_ns(NS_PEER, 'ip', 'addr', 'add', f'{PEER6}/64', 'dev', VETH_PEER, 'nodad'))
+    # The peer's kernel would leave UDP checksums to the "hardware" (veth: CHECKSUM_PARTIAL), so
+    # the frames our packet socket sees carry only the pseudo-header sum: have it compute them.
+    sh(*in_ns(NS_PEER, 'ethtool', '-K', VETH_PEER, 'tx', 'off'))
+    sh(*in_ns(NS_PEER, 'ip', 'link', 'set', VETH_PEER, 'up'))
+    return True
+
+
+def remove_network():
+    for ns in (NS_DAEMON, NS_PEER):
+        sh('ip', 'netns', 'del', ns, check=False)
+
+
+def collected(nfdump, flowdir):
+    """(src, dst, sport, dport) -> [(src_as, dst_as)] of what nfcapd wrote."""
+    p = subprocess.run([nfdump, '-R', flowdir, '-o', 'json'], capture_output=True, text=True, timeout=60)
+    text = p.stdout.strip()
+    seen = {}
+    for f in (json.loads(text) if text.startswith('[') else []):
+        if f.get('type') != 'FLOW':
+            continue
+        src = str(ipaddress.ip_address(f.get('src4_addr', f.get('src6_addr'))))
+        dst = str(ipaddress.ip_address(f.get('dst4_addr', f.get('dst6_addr'))))
+        seen.setdefault((src, dst, f.get('src_port'), f.get('dst_port')), []).append(
+            (f.get('src_as', 0), f.get('dst_as', 0)))
+    return seen
+
+
+def summary_count(log, pattern):
+    m = re.search(pattern, log)
+    return int(m.group(1)) if m else None
+
+
+def run(a, work, version, family):
+    """One daemon run: softflowd exports `version` over IPv`family`; returns (checked, problems)."""
+    tag = f'v{version}-ipv{family}'
+    our, peer = (OUR4, PEER4) if family == 4 else (OUR6, PEER6)
+    flowdir = work / f'flows-{tag}'
+    flowdir.mkdir()
+    flows = check_live.V4_FLOWS + check_live.V6_FLOWS
+    traffic = work / f'traffic-{tag}.pcap'
+    keyed = check_live.write_traffic(traffic, flows)
+    cfg = work / f'dpdk-{tag}.yaml'
+    cfg.write_text(f"""
+general: {{listen_port: {LISTEN}}}
+enrichment:
+  asn_database: {a.db_dir}/asn.mmdb
+  country_database: {a.db_dir}/country.mmdb
+forwarding:
+  collectors: [{{host: "{peer}", port: {COLLECT}}}]
+io:
+  backend: dpdk
+  dpdk:
+    ports:
+      - device: "net_af_packet0,iface={VETH_DAEMON}"
+        address: {OUR4}/24
+        address6: {OUR6}/64
+""")
+    problems = []
+    nlog, dlog = work / f'nfcapd-{tag}.log', work / f'daemon-{tag}.log'
+    nfcapd = subprocess.Popen(in_ns(NS_PEER, a.nfcapd, '-b', peer, '-p', COLLECT, '-w', flowdir, '-t', '3600'),
+                              stdout=open(nlog, 'w'), stderr=subprocess.STDOUT, start_new_session=True)
+    daemon = None
+    try:
+        check_live.wait_for(nlog, 'Startup', nfcapd, 'nfcapd')
+        daemon = subprocess.Popen(in_ns(NS_DAEMON, a.enricher, '-c', cfg), stdout=open(dlog, 'w'),
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        check_live.wait_for(dlog, 'listening on', daemon, 'ipfix-enricher')
+        # The daemon asks for the collector's MAC at once; the peer's kernel learns ours from
+        # that. Forget it, so the exporter's first datagram makes the kernel ask us.
+        time.sleep(0.5)
+        sh(*in_ns(NS_PEER, 'ip', 'neigh', 'flush', 'dev', VETH_PEER), check=False)
+        target = f'{our}:{LISTEN}' if family == 4 else f'[{our}]:{LISTEN}'
+        p = subprocess.run(in_ns(NS_PEER, a.softflowd, '-d', '-r', traffic, '-n', target, '-v', version),
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            problems.append(f'{tag}: softflowd exit {p.returncode}: {p.stderr.strip()[:300]}')
+        time.sleep(1.0)  # the daemon's bursts out, nfcapd's socket read dry
+        if check_live.stop(daemon) != 0:
+            problems.append(f'{tag}: ipfix-enricher exit {daemon.returncode} on SIGTERM')
+        check_live.stop(nfcapd)
+    finally:
+        for proc in (daemon, nfcapd):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=check_live.STOP_TIMEOUT_S)
+
+    log = dlog.read_text(errors='replace')
+    replies = summary_count(log, r'ARP/ND: (\d+) replies sent')
+    resolved = summary_count(log, r'(\d+) neighbours resolved')
+    unresolved = summary_count(log, r'(\d+) unresolved drops')
+    sent_dropped = summary_count(log, r'bytes\), (\d+) dropped')
+    if replies is None or not replies >= 1:
+        problems.append(f'{tag}: no ARP/ND reply sent by the daemon: {log.strip()[-600:]}')
+    if resolved is None or not resolved >= 1:
+        problems.append(f'{tag}: no neighbour resolved by the daemon: {log.strip()[-600:]}')
+    if unresolved != 0 or sent_dropped != 0:
+        problems.append(f'{tag}: output dropped (unresolved {unresolved}, send {sent_dropped}): {log.strip()[-600:]}')
+
+    seen = collected(a.nfdump, flowdir)
+    checked = 0
+    for src, dst, sport, dport in keyed:
+        got = seen.pop((src, dst, sport, dport), None)
+        if got is None:
+            problems.append(f'{tag}: flow {src}:{sport} -> {dst}:{dport} missing at the collector')
+            continue
+        if len(got) != 1:
+            problems.append(f'{tag}: flow {src} -> {dst} arrived {len(got)} times')
+        want = [check_live.mmdb_asn(a.mmdblookup, f'{a.db_dir}/asn.mmdb', x) for x in (src, dst)]
+        if list(got[0]) != want:
+            problems.append(f'{tag}: flow {src} -> {dst}: AS {list(got[0])} at the collector, mmdblookup {want}')
+        checked += 1
+    for key in seen:
+        problems.append(f'{tag}: unexpected flow at the collector: {key}')
+    print(f'{"FAIL" if problems else "ok"}: NetFlow v{version} via softflowd over IPv{family} -> ipfix-enricher '
+          f'(dpdk, net_af_packet on a veth) -> nfcapd: {checked} of {len(keyed)} flows with AS numbers as mmdblookup '
+          f'gives them; ARP/ND replies sent {replies}, neighbours resolved {resolved}')
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--enricher', required=True)
+    ap.add_argument('--db-dir', required=True)
+    ap.add_argument('--mmdblookup', required=True)
+    ap.add_argument('--softflowd', default='softflowd')
+    ap.add_argument('--nfcapd', default='nfcapd')
+    ap.add_argument('--nfdump', default='nfdump')
+    ap.add_argument('--families', default='4', help='IP families to run over: 4, 6 or 4,6')
+    a = ap.parse_args()
+    try:
+        if not make_network():
+            print('SKIP: cannot create network namespaces (needs root)')
+            return 77
+        failed = False
+        with tempfile.TemporaryDirectory(prefix='ipfix-dpdk-') as tmp:
+            work = pathlib.Path(tmp)
+            for family in (int(f) for f in a.families.split(',')):
+                for version in (9, 10):
+                    problems = run(a, work, version, family)
+                    for p in problems:
+                        print('FAIL:', p)
+                    failed |= bool(problems)
+        return 1 if failed else 0
+    finally:
+        remove_network()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
