@@ -38,6 +38,14 @@ std::string summary(const pipeline::live_stats& s) {
         o << "; collector " << i << ": " << s.collectors[i].messages_out << " messages, " << s.collectors[i].records_out
           << " records";
     }
+    if (s.io.rx_frames) {
+        o << "; ports: " << s.io.rx_frames << " frames, dropped " << s.io.drop_not_for_us << " not for us, "
+          << s.io.drop_not_ip << " not IP, " << s.io.drop_not_udp << " not UDP, " << s.io.drop_wrong_port
+          << " wrong port, " << s.io.drop_fragment << " fragments, " << s.io.drop_bad_checksum << " bad checksum, "
+          << s.io.drop_malformed << " malformed; ARP/ND: " << s.io.arp_replies_sent << " replies sent, "
+          << s.io.arp_requests_sent << " requests sent, " << s.io.neighbour_updates << " answers received, "
+          << s.backend.neighbours_resolved << " neighbours resolved, " << s.io.tx_unresolved << " unresolved drops";
+    }
     return o.str();
 }
 
@@ -137,7 +145,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         log << "ipfix-enricher: " << error << "\n";
         return 1;
     }
-    log << "ipfix-enricher: listening on " << config.general.listen_address << ":" << pipe.listen_port() << " ("
+    log << "ipfix-enricher: listening on " << pipe.describe() << " ("
         << config.performance.workers << " worker" << (config.performance.workers == 1 ? "" : "s") << ", "
         << (config.io.layout == config::pipeline_layout::fused ? "fused" : "split") << " layout), forwarding to "
         << config.forwarding.collectors.size() << " collector(s)\n";
