@@ -27,26 +27,26 @@ const record_values& value_at(std::span<const record_values> values, size_t i) {
 
 }  // namespace
 
-// One input message's worth of output: the writer and the stream it writes for.
+// One input message's worth of output: the writer of the stream's open message.
 struct mediator::message_context {
     mediator& m;
     out_stream& s;
     const proto::message_header& h;
     datagram_sink& sink;
-    proto::message_writer w;
+    proto::message_writer& w;
     bool ipfix;  // IPFIX counts data records, v9 packets
 
-    void start() { w.begin(h.export_time, s.sequence, s.domain, h.sys_uptime_ms); }
+    void start() {
+        w.begin(h.export_time, s.sequence, s.domain, h.sys_uptime_ms);
+        s.open.export_time = h.export_time;
+        s.open.export_nsecs = h.export_nsecs;
+        s.open.sys_uptime_ms = h.sys_uptime_ms;
+        s.open.begun = true;
+    }
 
     void flush() {
         if (w.empty()) return;
-        const std::span<const uint8_t> d = w.finish();
-        sink.emit(d);
-        ++m.counters_.messages_out;
-        m.counters_.bytes_out += d.size();
-        m.counters_.records_out += w.data_records();
-        s.sequence += ipfix ? w.data_records() : 1;
-        ++s.packets;
+        m.emit(s, sink);
         start();
     }
 
@@ -111,10 +111,21 @@ void mediator::mediate(const proto::decoded_message& msg, std::span<const uint8_
         return;
     }
     out_stream& s = stream_for(msg.stream);
-    message_context ctx{*this, s, msg.header, sink,
-                        proto::message_writer({buffer_.data(), config_.max_payload}, out_version),
-                        out_version == protocol_version::ipfix};
-    ctx.start();
+    open_message& o = s.open;
+    const proto::message_header& h = msg.header;
+    if (!o.w || o.version != out_version) {
+        if (o.begun && !o.w->empty()) emit(s, sink);
+        o.buffer.resize(config_.max_payload);
+        o.w.emplace(std::span<uint8_t>(o.buffer), out_version);
+        o.version = out_version;
+        o.begun = false;
+    } else if (o.begun && (o.export_time != h.export_time || o.export_nsecs != h.export_nsecs ||
+                           o.sys_uptime_ms != h.sys_uptime_ms)) {
+        if (!o.w->empty()) emit(s, sink);
+        o.begun = false;
+    }
+    message_context ctx{*this, s, h, sink, *o.w, out_version == protocol_version::ipfix};
+    if (!o.begun) ctx.start();
     const bool ipfix_out = ctx.ipfix;
 
     for (const proto::template_event& ev : msg.template_events) {
@@ -195,7 +206,35 @@ void mediator::mediate(const proto::decoded_message& msg, std::span<const uint8_
             ++counters_.unknown_sets_dropped;
         }
     }
-    ctx.flush();
+    if (!config_.pack) {
+        if (!o.w->empty()) emit(s, sink);
+        o.begun = false;
+    } else if (!o.listed && !o.w->empty()) {
+        open_.push_back(&s);
+        o.listed = true;
+    }
+}
+
+void mediator::emit(out_stream& s, datagram_sink& sink) {
+    proto::message_writer& w = *s.open.w;
+    const uint32_t records = w.data_records();
+    const std::span<const uint8_t> d = w.finish();
+    sink.emit(d);
+    ++counters_.messages_out;
+    counters_.bytes_out += d.size();
+    counters_.records_out += records;
+    s.sequence += s.open.version == protocol_version::ipfix ? records : 1;
+    ++s.packets;
+    s.open.begun = false;
+}
+
+void mediator::flush(datagram_sink& sink) {
+    for (out_stream* s : open_) {
+        if (s->open.begun && !s->open.w->empty()) emit(*s, sink);
+        s->open.begun = false;
+        s->open.listed = false;
+    }
+    open_.clear();
 }
 
 void mediator::rewrite_v5(const proto::decoded_message& msg, std::span<const uint8_t> original,

@@ -11,7 +11,8 @@ proto::decoder_config decoder_settings(const config::daemon_config& c) {
     return d;
 }
 
-mediate::mediator_config mediator_settings(const config::daemon_config& c, const config::collector_config& col) {
+mediate::mediator_config mediator_settings(const config::daemon_config& c, const config::collector_config& col,
+                                           bool batched) {
     mediate::mediator_config m;
     m.output = col.version == config::output_version::ipfix ? mediate::output_version::ipfix
                                                             : mediate::output_version::same_as_input;
@@ -21,6 +22,7 @@ mediate::mediator_config mediator_settings(const config::daemon_config& c, const
     m.forward_unknown = c.forwarding.forward_unknown;
     // With the exporter's own address kept, the collector tells exporters apart itself.
     m.unique_domains = col.source_address == config::source_address_mode::own;
+    m.pack = batched && col.source_address == config::source_address_mode::own;
     return m;
 }
 
@@ -34,11 +36,11 @@ struct flow_worker::collector_sink : mediate::datagram_sink {
     void emit(std::span<const uint8_t> datagram) override { out.emit(index, datagram); }
 };
 
-flow_worker::flow_worker(const config::daemon_config& config, const enrich::as_database* db)
+flow_worker::flow_worker(const config::daemon_config& config, const enrich::as_database* db, bool batched)
     : config_(config), decoder_(decoder_settings(config)) {
     if (db != nullptr && config.enrichment.enabled) reader_ = std::make_unique<enrich::as_database::reader>(*db);
     for (const config::collector_config& col : config.forwarding.collectors) {
-        collectors_.push_back({mediate::mediator(mediator_settings(config, col)),
+        collectors_.push_back({mediate::mediator(mediator_settings(config, col, batched)),
                                col.source_address == config::source_address_mode::exporter});
     }
 }
@@ -77,6 +79,13 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
         add.original_exporter = e.original_exporter && !c.keeps_exporter_address;
         collector_sink tagged(sink, i);
         c.mediator.mediate(msg_, payload, values_, add, now_ms, tagged);
+    }
+}
+
+void flow_worker::flush(output_sink& sink) {
+    for (size_t i = 0; i < collectors_.size(); ++i) {
+        collector_sink tagged(sink, i);
+        collectors_[i].mediator.flush(tagged);
     }
 }
 

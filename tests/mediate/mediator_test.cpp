@@ -42,10 +42,11 @@ std::vector<uint8_t> flow_record(uint32_t src, uint32_t dst, uint32_t octets) {
 
 std::vector<uint8_t> ipfix_message(uint16_t tid, const std::vector<field_spec>& fields,
                                    const std::vector<std::vector<uint8_t>>& records, uint32_t seq,
-                                   bool with_template = true, uint16_t scope = 0) {
+                                   bool with_template = true, uint16_t scope = 0,
+                                   uint32_t export_time = 1700000000) {
     std::vector<uint8_t> buf(65000);
     proto::message_writer w(buf, protocol_version::ipfix);
-    w.begin(1700000000, seq, 7);
+    w.begin(export_time, seq, 7);
     if (with_template) REQUIRE(w.add_template(tid, fields, scope));
     if (!records.empty()) REQUIRE(w.begin_data_set(tid));
     for (const auto& r : records) REQUIRE(w.add_record(r));
@@ -200,6 +201,100 @@ TEST_CASE("outputSplitAtPayloadLimitKeepsOrderAndSequence", "[mediate]") {
     }
     CHECK(c.dec.counters().sequence_gaps == 0);
     CHECK(c.dec.counters().sequence_reordered == 0);
+}
+
+namespace {
+
+// Input message m of a stream: 3 records numbered from 3m, source AS 1000 + number.
+void run_numbered(pipeline& p, uint32_t m, uint32_t export_time = 1700000000) {
+    std::vector<std::vector<uint8_t>> recs;
+    std::vector<mediate::record_values> values;
+    for (uint32_t k = 0; k < 3; ++k) {
+        recs.push_back(flow_record(0x0A000000 + 3 * m + k, 0x08080808, 3 * m + k));
+        mediate::record_values v;
+        v.source_as = 1000 + 3 * m + k;
+        values.push_back(v);
+    }
+    mediate::added_fields add;
+    add.source_as = true;
+    p.run(ipfix_message(400, flow_fields, recs, 3 * m, m == 0, 0, export_time), 0, values, add);
+}
+
+// Every record 0..n-1 once, in order, with its AS; IPFIX sequence numbers without a gap.
+void check_numbered(const collector& c, uint32_t n) {
+    REQUIRE(c.records.size() == n);
+    for (uint32_t i = 0; i < n; ++i) {
+        CHECK(be(c.records[i].values[0]) == 0x0A000000 + i);
+        CHECK(be(c.records[i].values[6]) == 1000 + i);
+    }
+    uint32_t expected_seq = 0;
+    for (size_t m = 0; m < c.headers.size(); ++m) {
+        CHECK(c.headers[m].sequence == expected_seq);
+        expected_seq += static_cast<uint32_t>(c.records_per_message[m]);
+    }
+    CHECK(c.dec.counters().sequence_gaps == 0);
+}
+
+}  // namespace
+
+TEST_CASE("packedOutputJoinsMessagesOfAStreamUntilFlush", "[mediate]") {
+    mediate::mediator_config cfg;
+    cfg.pack = true;
+    pipeline p(cfg);
+    for (uint32_t m = 0; m < 5; ++m) run_numbered(p, m);
+    CHECK(p.sink.datagrams.empty());  // all of it still fits the open message
+    p.med.flush(p.sink);
+    REQUIRE(p.sink.datagrams.size() == 1);
+    run_numbered(p, 5);
+    p.med.flush(p.sink);
+    p.med.flush(p.sink);  // nothing open: nothing sent
+    REQUIRE(p.sink.datagrams.size() == 2);
+    collector c;
+    c.take(p.sink.datagrams);
+    CHECK(c.records_per_message == std::vector<size_t>{15, 3});
+    check_numbered(c, 18);
+    CHECK(p.med.counters().messages_in == 6);
+    CHECK(p.med.counters().messages_out == 2);
+    CHECK(p.med.counters().records_out == 18);
+}
+
+TEST_CASE("packedOutputStartsAnewWhenTheHeaderTimesDiffer", "[mediate]") {
+    // Records may carry times relative to the export time (delta times): they never share a
+    // message whose header says another time.
+    mediate::mediator_config cfg;
+    cfg.pack = true;
+    pipeline p(cfg);
+    run_numbered(p, 0, 1700000000);
+    run_numbered(p, 1, 1700000000);
+    run_numbered(p, 2, 1700000001);
+    CHECK(p.sink.datagrams.size() == 1);  // the first message left when the second second began
+    p.med.flush(p.sink);
+    collector c;
+    c.take(p.sink.datagrams);
+    REQUIRE(c.headers.size() == 2);
+    CHECK(c.headers[0].export_time == 1700000000);
+    CHECK(c.headers[1].export_time == 1700000001);
+    CHECK(c.records_per_message == std::vector<size_t>{6, 3});
+    check_numbered(c, 9);
+}
+
+TEST_CASE("packedOutputSplitsAtThePayloadLimit", "[mediate]") {
+    mediate::mediator_config cfg;
+    cfg.pack = true;
+    cfg.max_payload = 200;
+    pipeline p(cfg);
+    for (uint32_t m = 0; m < 40; ++m) run_numbered(p, m);
+    p.med.flush(p.sink);
+    collector c;
+    c.take(p.sink.datagrams);
+    for (const auto& d : p.sink.datagrams) CHECK(d.size() <= 200);
+    // 16-byte header, the template set once (4 + 4 + 7 * 4), data set header 4, records 21
+    // bytes: 6 records beside the template, 8 in each message after it, the 2 left in the last.
+    std::vector<size_t> expected{6};
+    expected.resize(15, 8);
+    expected.push_back(2);
+    CHECK(c.records_per_message == expected);
+    check_numbered(c, 120);
 }
 
 TEST_CASE("templateResentOnRefreshIntervalWithExplicitClock", "[mediate]") {

@@ -3,11 +3,17 @@
 // before first use, on change and on a refresh interval, messages split at the payload limit.
 // NetFlow v5 kept as v5 is rewritten in place. One mediator per collector and worker thread.
 //
+// With `pack`, the output of consecutive input messages of a stream shares output messages
+// until they are full or flush() is called (a receive burst's end): the added fields make each
+// record longer, and without packing most full input messages would leave as two datagrams.
+//
 //   mediate::mediator m({.output = mediate::output_version::ipfix});
 //   m.mediate(decoded, payload, values, added, now_ms, sink);   // sink.emit(datagram) per output
+//   m.flush(sink);                                              // with pack: what is still open
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -30,6 +36,9 @@ struct mediator_config {
     // Give each input stream its own observation domain at the collector (needed when many
     // exporters reach it from our one address); off when the exporter's address is kept.
     bool unique_domains = true;
+    // Pack records of consecutive messages of a stream into shared output messages (see above).
+    // The caller must then call flush() at the end of each burst.
+    bool pack = false;
 };
 
 struct mediate_counters {
@@ -74,6 +83,9 @@ public:
                  std::span<const record_values> values, const added_fields& add, uint64_t now_ms,
                  datagram_sink& sink);
 
+    // Sends every output message still open (pack only; a no-op otherwise).
+    void flush(datagram_sink& sink);
+
     const mediate_counters& counters() const { return counters_; }
     size_t stream_count() const { return streams_.size(); }
 
@@ -86,11 +98,25 @@ private:
         uint64_t last_sent_ms = 0;
         uint64_t packets_at_send = 0;
     };
+    // The output message a stream is filling, and the header times it was begun with: only
+    // input messages with the same times may join it, as records may carry times relative to
+    // them (v9 sysUpTime, IPFIX delta times against the export time).
+    struct open_message {
+        std::vector<uint8_t> buffer;  // max_payload bytes, for the stream's lifetime
+        std::optional<proto::message_writer> w;
+        proto::protocol_version version{};
+        uint32_t export_time = 0;
+        uint32_t export_nsecs = 0;
+        uint32_t sys_uptime_ms = 0;
+        bool begun = false;            // w holds a message begun with the times above
+        bool listed = false;           // in mediator::open_
+    };
     struct out_stream {
         uint32_t domain = 0;
         uint32_t sequence = 0;   // IPFIX: data records sent; v9: packets sent
         uint64_t packets = 0;
         std::unordered_map<uint16_t, template_state> templates;
+        open_message open;
     };
     struct message_context;
 
@@ -98,6 +124,7 @@ private:
     template_state& template_for(out_stream& s, const proto::template_def& in, proto::protocol_version out,
                                  const added_fields& add, const proto::ip_address& exporter);
     bool refresh_due(const template_state& t, const out_stream& s, uint64_t now_ms) const;
+    void emit(out_stream& s, datagram_sink& sink);
     void rewrite_v5(const proto::decoded_message& msg, std::span<const uint8_t> original,
                     std::span<const record_values> values, datagram_sink& sink);
 
@@ -106,6 +133,7 @@ private:
     std::unordered_map<proto::stream_key, out_stream, proto::stream_key_hash> streams_;
     std::unordered_map<uint32_t, uint32_t> domains_in_use_;  // output domain -> streams using it
     std::vector<uint8_t> buffer_;
+    std::vector<out_stream*> open_;  // streams with an output message not yet sent (pack)
 };
 
 }  // namespace ipfix::mediate

@@ -33,11 +33,18 @@ struct worker_counters {
 class flow_worker {
 public:
     // `db` may be null when enrichment is off; it must outlive the worker.
-    flow_worker(const config::daemon_config& config, const enrich::as_database* db);
+    // With `batched` output, records of consecutive datagrams of a stream share output datagrams
+    // (mediator_config::pack) until flush(), which the caller runs at the end of each burst;
+    // otherwise each datagram's output is complete when process() returns. Collectors that keep
+    // the exporter's address are never packed: their datagrams are sent as from the exporter of
+    // the datagram being processed.
+    flow_worker(const config::daemon_config& config, const enrich::as_database* db, bool batched = false);
 
     // Runs one export datagram from `from` through every stage; output goes to `sink`.
     void process(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
                  output_sink& sink);
+    // Sends what batched output still holds.
+    void flush(output_sink& sink);
 
     const proto::decode_counters& decode_counters() const { return decoder_.counters(); }
     const enrich_counters& enrichment_counters() const { return enrich_counters_; }
