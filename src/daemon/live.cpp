@@ -80,6 +80,7 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
     if (a.templates.lifetime_seconds != b.templates.lifetime_seconds ||
         a.templates.max_streams != b.templates.max_streams || a.templates.max_templates != b.templates.max_templates)
         out.push_back("templates");
+    if (a.store.enabled != b.store.enabled || a.store.path != b.store.path) out.push_back("store");
     return out;
 }
 
