@@ -3,7 +3,8 @@
 namespaces joined by a veth pair; ipfix-enricher runs in one of them with the dpdk backend on
 its end (net_af_packet, our address 10.77.0.1/24 and 2001:db8:77::1/64 only in the daemon, the
 kernel there has none); in the other, softflowd reads a capture and exports to 10.77.0.1:2055
-(the kernel asks for our MAC by ARP) and nfcapd collects at 10.77.0.2 (we ask for its MAC).
+or [2001:db8:77::1]:2055 (the kernel asks for our MAC by ARP or neighbour solicitation) and
+nfcapd collects at 10.77.0.2 or 2001:db8:77::2 (we ask for its MAC).
 nfdump must then show every flow once with the AS numbers mmdblookup gives, and the daemon's
 exit summary must show ARP replies sent and neighbours resolved, with nothing dropped.
 
@@ -183,7 +184,7 @@ def main():
     ap.add_argument('--softflowd', default='softflowd')
     ap.add_argument('--nfcapd', default='nfcapd')
     ap.add_argument('--nfdump', default='nfdump')
-    ap.add_argument('--families', default='4', help='IP families to run over: 4, 6 or 4,6')
+    ap.add_argument('--families', default='4,6', help='IP families to run over: 4, 6 or 4,6')
     a = ap.parse_args()
     try:
         if not make_network():
