@@ -89,9 +89,22 @@ def summary_count(log, pattern):
     return int(m.group(1)) if m else None
 
 
-def run(a, work, version, family):
-    """One daemon run: softflowd exports `version` over IPv`family`; returns (checked, problems)."""
-    tag = f'v{version}-ipv{family}'
+# Layouts: one worker on the port's single queue; two workers on two RX queues (the af_packet
+# PMD spreads flows over its queues by a hash of the addresses, as RSS does on a NIC); the split
+# layout (an RX lcore feeding a worker over a ring, sharing TX queue 0 with it).
+LAYOUTS = {
+    'fused': ('', 'workers: 1', 'layout: fused'),
+    'rss': (',qpairs=2', 'workers: 2', 'layout: fused'),
+    'split': ('', 'workers: 1', 'layout: split'),
+}
+EAL_3_LCORES = ('eal_args: ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--lcores=(0-2)@(0-1)", '
+                '"--log-level=lib.*:error"]')
+
+
+def run(a, work, version, family, layout='fused'):
+    """One daemon run: softflowd exports `version` over IPv`family`; returns the problems."""
+    tag = f'v{version}-ipv{family}-{layout}'
+    device_args, workers, io_layout = LAYOUTS[layout]
     our, peer = (OUR4, PEER4) if family == 4 else (OUR6, PEER6)
     flowdir = work / f'flows-{tag}'
     flowdir.mkdir()
@@ -101,6 +114,7 @@ def run(a, work, version, family):
     cfg = work / f'dpdk-{tag}.yaml'
     cfg.write_text(f"""
 general: {{listen_port: {LISTEN}}}
+performance: {{{workers}}}
 enrichment:
   asn_database: {a.db_dir}/asn.mmdb
   country_database: {a.db_dir}/country.mmdb
@@ -108,9 +122,11 @@ forwarding:
   collectors: [{{host: "{peer}", port: {COLLECT}}}]
 io:
   backend: dpdk
+  {io_layout}
+  {EAL_3_LCORES if layout != 'fused' else ''}
   dpdk:
     ports:
-      - device: "net_af_packet0,iface={VETH_DAEMON}"
+      - device: "net_af_packet0,iface={VETH_DAEMON}{device_args}"
         address: {OUR4}/24
         address6: {OUR6}/64
 """)
@@ -171,7 +187,7 @@ io:
     for key in seen:
         problems.append(f'{tag}: unexpected flow at the collector: {key}')
     print(f'{"FAIL" if problems else "ok"}: NetFlow v{version} via softflowd over IPv{family} -> ipfix-enricher '
-          f'(dpdk, net_af_packet on a veth) -> nfcapd: {checked} of {len(keyed)} flows with AS numbers as mmdblookup '
+          f'(dpdk, net_af_packet on a veth, {layout}) -> nfcapd: {checked} of {len(keyed)} flows with AS numbers as mmdblookup '
           f'gives them; ARP/ND replies sent {replies}, neighbours resolved {resolved}')
     return problems
 
@@ -185,6 +201,7 @@ def main():
     ap.add_argument('--nfcapd', default='nfcapd')
     ap.add_argument('--nfdump', default='nfdump')
     ap.add_argument('--families', default='4,6', help='IP families to run over: 4, 6 or 4,6')
+    ap.add_argument('--layouts', default='fused,rss,split', help='of: ' + ', '.join(LAYOUTS))
     a = ap.parse_args()
     try:
         if not make_network():
@@ -193,12 +210,13 @@ def main():
         failed = False
         with tempfile.TemporaryDirectory(prefix='ipfix-dpdk-') as tmp:
             work = pathlib.Path(tmp)
-            for family in (int(f) for f in a.families.split(',')):
-                for version in (9, 10):
-                    problems = run(a, work, version, family)
-                    for p in problems:
-                        print('FAIL:', p)
-                    failed |= bool(problems)
+            runs = [(v, int(f), 'fused') for f in a.families.split(',') for v in (9, 10)]
+            runs += [(10, 4, layout) for layout in a.layouts.split(',') if layout != 'fused']
+            for version, family, layout in runs:
+                problems = run(a, work, version, family, layout)
+                for p in problems:
+                    print('FAIL:', p)
+                failed |= bool(problems)
         return 1 if failed else 0
     finally:
         remove_network()
