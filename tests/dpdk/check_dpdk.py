@@ -5,10 +5,15 @@ its end (net_af_packet, our address 10.77.0.1/24 and 2001:db8:77::1/64 only in t
 kernel there has none); in the other, softflowd reads a capture and exports to 10.77.0.1:2055
 or [2001:db8:77::1]:2055 (the kernel asks for our MAC by ARP or neighbour solicitation) and
 nfcapd collects at 10.77.0.2 or 2001:db8:77::2 (we ask for its MAC).
-nfdump must then show every flow once with the AS numbers mmdblookup gives, and the daemon's
-exit summary must show ARP replies sent and neighbours resolved, with nothing dropped.
+nfdump must then show every flow once with the AS numbers mmdblookup gives, from our address
+(or from the exporter's where the collector keeps it), and the daemon's exit summary must show
+ARP/ND replies sent and neighbours resolved, with nothing dropped. Runs: v9 and IPFIX over IPv4
+and IPv6; IPFIX with two workers on two RX queues, with the split layout, and with the
+collector keeping the exporter's source address. One run also gets one frame of each kind the
+daemon must count and drop (raw, from the peer) and checks each counter.
 
   check_dpdk.py --enricher E --db-dir DIR --mmdblookup M [--softflowd S] [--nfcapd N] [--nfdump N]
+                [--families 4,6] [--layouts fused,rss,split,keep-source]
 
 Exit 77 (skipped) only when network namespaces cannot be made (not root). The namespaces (and
 with them the veth pair) are deleted at the end, also on failure; every wait is bounded.
@@ -61,6 +66,11 @@ def make_network():
     # the frames our packet socket sees carry only the pseudo-header sum: have it compute them.
     sh(*in_ns(NS_PEER, 'ethtool', '-K', VETH_PEER, 'tx', 'off'))
     sh(*in_ns(NS_PEER, 'ip', 'link', 'set', VETH_PEER, 'up'))
+    # keep-source: the collector gets datagrams from the exporter's address, which is its own
+    # here (one namespace holds both); the kernel takes them with accept_local.
+    for conf in ('all', VETH_PEER):
+        sh(*in_ns(NS_PEER, 'sysctl', '-qw', f'net.ipv4.conf.{conf}.accept_local=1'))
+        sh(*in_ns(NS_PEER, 'sysctl', '-qw', f'net.ipv4.conf.{conf}.rp_filter=0'))
     return True
 
 
@@ -80,8 +90,37 @@ def collected(nfdump, flowdir):
         src = str(ipaddress.ip_address(f.get('src4_addr', f.get('src6_addr'))))
         dst = str(ipaddress.ip_address(f.get('dst4_addr', f.get('dst6_addr'))))
         seen.setdefault((src, dst, f.get('src_port'), f.get('dst_port')), []).append(
-            (f.get('src_as', 0), f.get('dst_as', 0)))
+            (f.get('src_as', 0), f.get('dst_as', 0), f.get('ip4_router', f.get('ip6_router'))))
     return seen
+
+
+# What the daemon must count and drop, one of each, sent raw from the peer namespace.
+INJECT_SCRIPT = r"""
+import socket, sys, struct
+sys.path.insert(0, sys.argv[3])
+import check_live
+our_mac, peer_mac = bytes.fromhex(sys.argv[1].replace(':', '')), b'\x02\x00\x00\x00\x00\x99'
+def frame(src, dst, sport, dport, payload=b'x' * 20):
+    return our_mac + peer_mac + check_live.udp_frame(src, dst, sport, dport, payload)[12:]
+def ip_checksum(f):
+    ip = bytearray(f[14:34]); ip[10:12] = b'\0\0'
+    return f[:24] + struct.pack('!H', check_live.checksum(bytes(ip))) + f[26:]
+good = frame('10.77.0.2', '10.77.0.1', 40000, 2055)
+frames = {
+    'wrong port': frame('10.77.0.2', '10.77.0.1', 40000, 2099),
+    'bad checksum': good[:-1] + bytes([good[-1] ^ 1]),
+    'not UDP': ip_checksum(good[:23] + b'\x06' + good[24:]),
+    'malformed': ip_checksum(good[:16] + struct.pack('!H', 400) + good[18:]),
+    'not IP': our_mac + peer_mac + b'\x88\xcc' + b'\0' * 46,
+}
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[2], 0))
+for f in frames.values():
+    s.send(f)
+"""
+# No fragment: the af_packet PMD's fanout socket has the kernel reassemble IP fragments
+# (PACKET_FANOUT_FLAG_DEFRAG), so a lone one never reaches us (the unit tests cover that drop).
+INJECTED = ('not IP', 'not UDP', 'wrong port', 'bad checksum', 'malformed')
 
 
 def summary_count(log, pattern):
@@ -96,6 +135,7 @@ LAYOUTS = {
     'fused': ('', 'workers: 1', 'layout: fused'),
     'rss': (',qpairs=2', 'workers: 2', 'layout: fused'),
     'split': ('', 'workers: 1', 'layout: split'),
+    'keep-source': ('', 'workers: 1', 'layout: fused'),
 }
 EAL_3_LCORES = ('eal_args: ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--lcores=(0-2)@(0-1)", '
                 '"--log-level=lib.*:error"]')
@@ -119,7 +159,7 @@ enrichment:
   asn_database: {a.db_dir}/asn.mmdb
   country_database: {a.db_dir}/country.mmdb
 forwarding:
-  collectors: [{{host: "{peer}", port: {COLLECT}}}]
+  collectors: [{{host: "{peer}", port: {COLLECT}{', source_address: exporter' if layout == 'keep-source' else ''}}}]
 io:
   backend: dpdk
   {io_layout}
@@ -144,6 +184,14 @@ io:
         # that. Forget it, so the exporter's first datagram makes the kernel ask us.
         time.sleep(0.5)
         sh(*in_ns(NS_PEER, 'ip', 'neigh', 'flush', 'dev', VETH_PEER), check=False)
+        inject = family == 4 and version == 10 and layout == 'fused'
+        if inject:
+            mac = pathlib.Path(f'/sys/class/net/{VETH_DAEMON}/address')
+            mac = subprocess.run(in_ns(NS_DAEMON, 'cat', mac), capture_output=True, text=True, timeout=10).stdout.strip()
+            p = subprocess.run(in_ns(NS_PEER, sys.executable, '-c', INJECT_SCRIPT, mac, VETH_PEER,
+                                     pathlib.Path(check_live.__file__).parent), capture_output=True, text=True, timeout=30)
+            if p.returncode != 0:
+                problems.append(f'{tag}: could not send the bad frames: {p.stderr.strip()[-300:]}')
         target = f'{our}:{LISTEN}' if family == 4 else f'[{our}]:{LISTEN}'
         p = subprocess.run(in_ns(NS_PEER, a.softflowd, '-d', '-r', traffic, '-n', target, '-v', version),
                            capture_output=True, text=True, timeout=60)
@@ -171,6 +219,13 @@ io:
     if unresolved != 0 or sent_dropped != 0:
         problems.append(f'{tag}: output dropped (unresolved {unresolved}, send {sent_dropped}): {log.strip()[-600:]}')
 
+    if inject:
+        # Exactly one of each (the peer's kernel sends nothing of these kinds on its own).
+        for what in INJECTED:
+            n = summary_count(log, r'(\d+) ' + what + r'[,;]')
+            if n != 1:
+                problems.append(f'{tag}: {n} frames counted as "{what}", one was sent: {log.strip()[-700:]}')
+
     seen = collected(a.nfdump, flowdir)
     checked = 0
     for src, dst, sport, dport in keyed:
@@ -181,7 +236,11 @@ io:
         if len(got) != 1:
             problems.append(f'{tag}: flow {src} -> {dst} arrived {len(got)} times')
         want = [check_live.mmdb_asn(a.mmdblookup, f'{a.db_dir}/asn.mmdb', x) for x in (src, dst)]
-        if list(got[0]) != want:
+        # The datagrams came from us, or with the exporter's own source address where kept.
+        router = peer if layout == 'keep-source' else our
+        if got[0][2] is None or str(ipaddress.ip_address(got[0][2])) != router:
+            problems.append(f'{tag}: flow {src} -> {dst}: exporter {got[0][2]} at the collector, expected {router}')
+        if list(got[0][:2]) != want:
             problems.append(f'{tag}: flow {src} -> {dst}: AS {list(got[0])} at the collector, mmdblookup {want}')
         checked += 1
     for key in seen:
@@ -201,7 +260,7 @@ def main():
     ap.add_argument('--nfcapd', default='nfcapd')
     ap.add_argument('--nfdump', default='nfdump')
     ap.add_argument('--families', default='4,6', help='IP families to run over: 4, 6 or 4,6')
-    ap.add_argument('--layouts', default='fused,rss,split', help='of: ' + ', '.join(LAYOUTS))
+    ap.add_argument('--layouts', default='fused,rss,split,keep-source', help='of: ' + ', '.join(LAYOUTS))
     a = ap.parse_args()
     try:
         if not make_network():
