@@ -93,9 +93,22 @@ dpdk_port::~dpdk_port() {
 }
 
 std::string dpdk_port::describe() const {
-    std::string s = name_ + " " + eth::to_string(local_.mac);
-    if (!local_.ipv4.empty()) s += " " + local_.ipv4.to_string() + "/" + std::to_string(config_.address.length);
-    if (!local_.ipv6.empty()) s += " " + local_.ipv6.to_string() + "/" + std::to_string(config_.address6.length);
+    // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on `" " + std::string`.
+    std::string s = name_;
+    s += ' ';
+    s += eth::to_string(local_.mac);
+    if (!local_.ipv4.empty()) {
+        s += ' ';
+        s += local_.ipv4.to_string();
+        s += '/';
+        s += std::to_string(config_.address.length);
+    }
+    if (!local_.ipv6.empty()) {
+        s += ' ';
+        s += local_.ipv6.to_string();
+        s += '/';
+        s += std::to_string(config_.address6.length);
+    }
     return s;
 }
 
