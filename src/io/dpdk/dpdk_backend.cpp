@@ -130,8 +130,9 @@ private:
                 return m;
             case eth::frame_kind::arp_request:
             case eth::frame_kind::neighbour_solicitation: {
-                // RFC 826: whoever asks for us is a neighbour worth knowing (we answer it anyway).
-                port.neighbours().learn(f.sender_ip, f.sender_mac, now, true);
+                // RFC 826: whoever asks for us is a neighbour worth knowing (we answer it anyway);
+                // an address probe (RFC 5227, sender 0.0.0.0) has no address to learn.
+                if (f.sender_ip != proto::ip_address::v4_host(0)) port.neighbours().learn(f.sender_ip, f.sender_mac, now, true);
                 const bool v4 = f.kind == eth::frame_kind::arp_request;
                 rte_mbuf* reply = build(pool_, v4 ? eth::arp_frame : eth::nd_frame, [&](std::span<uint8_t> out) {
                     return v4 ? eth::write_arp_reply(out, l.mac, l.ipv4, f.sender_mac, f.sender_ip)
