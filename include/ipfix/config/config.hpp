@@ -25,6 +25,7 @@ struct prefix {
     proto::ip_address address;
     uint8_t length = 0;
     bool contains(const proto::ip_address& a) const;
+    friend bool operator==(const prefix&, const prefix&) = default;
 };
 
 // A per-exporter policy: routers that fill AS from a default route or a VRF.
@@ -94,6 +95,7 @@ enum class pipeline_layout : uint8_t { fused, split };
 struct neighbour_config {
     proto::ip_address address;
     std::array<uint8_t, 6> mac{};
+    friend bool operator==(const neighbour_config&, const neighbour_config&) = default;
 };
 
 // One ethdev port of the dpdk backend and our addresses on it (family 0: none).
@@ -104,6 +106,7 @@ struct dpdk_port_config {
     prefix address6;
     proto::ip_address gateway6;
     std::vector<neighbour_config> neighbours;
+    friend bool operator==(const dpdk_port_config&, const dpdk_port_config&) = default;
 };
 
 struct dpdk_config {
@@ -111,6 +114,7 @@ struct dpdk_config {
     uint32_t neighbour_lifetime_seconds = 300;
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
+    friend bool operator==(const dpdk_config&, const dpdk_config&) = default;
 };
 
 struct io_config {
