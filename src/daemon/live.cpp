@@ -69,7 +69,8 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
     if (a.performance.workers != b.performance.workers || a.performance.queue_size != b.performance.queue_size ||
         a.performance.buffer_size != b.performance.buffer_size)
         out.push_back("performance");
-    if (a.io.layout != b.io.layout || a.io.burst != b.io.burst || a.io.eal_args != b.io.eal_args)
+    if (a.io.layout != b.io.layout || a.io.burst != b.io.burst || a.io.eal_args != b.io.eal_args ||
+        a.io.backend != b.io.backend || a.io.dpdk != b.io.dpdk)
         out.push_back("io");
     const auto& e = a.enrichment;
     const auto& f = b.enrichment;
