@@ -35,6 +35,11 @@ struct stats_server::connection {
     size_t sent = 0;   // of `out`
     clock::time_point last_activity;
     bool peer_closed = false;
+    // Answered and closing: our side is shut down and what the client still sends is read and
+    // dropped for a while, so closing with unread input (a reset) cannot destroy the answer.
+    bool lingering = false;
+    size_t discarded = 0;
+    clock::time_point linger_until;
     bool done = false;  // to be closed now
 };
 
@@ -42,6 +47,8 @@ namespace {
 
 constexpr size_t read_chunk = 4096;
 constexpr int listen_backlog = 64;
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr size_t linger_bytes = 4 << 20;
 
 void send_best_effort(int fd, std::string_view text) {
     // The client was just accepted: its socket buffer has room; if not, the message is lost.
@@ -120,7 +127,7 @@ void stats_server::run() {
         // Wake for the next sample or the first idle deadline, whichever comes first.
         auto wait = responder_.until_next_tick(now);
         for (const auto& c : conns) {
-            const auto deadline = c->last_activity + options_.idle_timeout;
+            const auto deadline = c->lingering ? c->linger_until : c->last_activity + options_.idle_timeout;
             wait = std::min<clock::duration>(wait, deadline > now ? deadline - now : clock::duration::zero());
         }
         const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
@@ -131,7 +138,9 @@ void stats_server::run() {
         for (const auto& c : conns) {
             short events = 0;
             const size_t pending = c->out.size() - c->sent;
-            if (!c->proto.closing() && !c->peer_closed && pending < options_.max_pending_output) events |= POLLIN;
+            if (c->lingering || (!c->proto.closing() && !c->peer_closed && pending < options_.max_pending_output)) {
+                events |= POLLIN;
+            }
             if (pending > 0) events |= POLLOUT;
             fds.push_back({c->fd, events, 0});
         }
@@ -143,6 +152,15 @@ void stats_server::run() {
         for (size_t i = 0; i < conns.size(); ++i) {
             connection& c = *conns[i];
             const short re = fds[i + 2].revents;
+            if (c.lingering) {
+                if (re != 0) {
+                    const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+                    if (n > 0) c.discarded += static_cast<size_t>(n);
+                    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || c.discarded > linger_bytes) c.done = true;
+                }
+                if (t >= c.linger_until) c.done = true;
+                continue;
+            }
             if ((re & (POLLIN | POLLHUP | POLLERR)) != 0 && (fds[i + 2].events & POLLIN) != 0) {
                 const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
                 if (n > 0) {
@@ -168,7 +186,14 @@ void stats_server::run() {
                 }
             }
             const bool drained = c.out.size() == c.sent;
-            if (drained && (c.proto.closing() || c.peer_closed)) c.done = true;
+            if (drained && c.peer_closed) {
+                c.done = true;
+            } else if (drained && c.proto.closing()) {
+                ::shutdown(c.fd, SHUT_WR);
+                c.lingering = true;
+                c.linger_until = t + linger_time;
+                continue;
+            }
             if (!c.done && t - c.last_activity >= options_.idle_timeout) {
                 send_best_effort(c.fd, c.proto.idle_message());
                 c.done = true;
