@@ -65,7 +65,7 @@ live_counters& live_counters::operator+=(const live_counters& o) {
 
 struct live_pipeline::worker {
     worker(const config::daemon_config& c, const enrich::as_database* db, std::unique_ptr<datagram_sender> s)
-        : flow(c, db), tx(std::move(s)), sink(*tx) {}
+        : flow(c, db, true), tx(std::move(s)), sink(*tx) {}
 
     // Runs one received datagram through the stages.
     void process(rte_mbuf* m, uint64_t now_ms) {
@@ -209,6 +209,7 @@ void live_pipeline::run_worker(worker& w) {
             const size_t n = w.source->receive({mbufs.data(), burst}, w.rx);
             const uint64_t now = wall_ms();
             for (size_t i = 0; i < n; ++i) w.process(mbufs[i], now);
+            if (n) w.flow.flush(w.sink);  // packed output, while the burst's mbufs (origins) live
             w.tx->flush();
             if (n) rte_pktmbuf_free_bulk(mbufs.data(), static_cast<unsigned>(n));
             if (n == 0) {
@@ -232,6 +233,7 @@ void live_pipeline::run_worker(worker& w) {
             }
             const uint64_t now = wall_ms();
             for (unsigned i = 0; i < n; ++i) w.process(mbufs[i], now);
+            w.flow.flush(w.sink);
             w.tx->flush();
             rte_pktmbuf_free_bulk(mbufs.data(), n);
             if (++bursts % publish_every == 0) w.publish(false);
