@@ -187,6 +187,7 @@ TEST_CASE("dpdkPortsParsed", "[config]") {
                                      "        neighbours:\n"
                                      "          - {address: 10.77.0.3, mac: \"02:00:00:00:00:03\"}\n"
                                      "          - {address: 2001:db8:77::3, mac: \"0A:bc:00:00:00:04\"}\n"
+                                     "        exception: \"net_tap0,iface=ipfix0\"\n"
                                      "    neighbour_lifetime_seconds: 60\n"
                                      "    rx_descriptors: 512\n",
                                  "test.yaml", false);
@@ -204,6 +205,7 @@ TEST_CASE("dpdkPortsParsed", "[config]") {
     CHECK(p.neighbours[0].address == *proto::ip_address::parse("10.77.0.3"));
     CHECK(p.neighbours[0].mac == std::array<uint8_t, 6>{2, 0, 0, 0, 0, 3});
     CHECK(p.neighbours[1].mac == std::array<uint8_t, 6>{0x0a, 0xbc, 0, 0, 0, 4});
+    CHECK(p.exception == "net_tap0,iface=ipfix0");
     CHECK(c.io.dpdk.neighbour_lifetime_seconds == 60);
     CHECK(c.io.dpdk.rx_descriptors == 512);
     CHECK(c.io.dpdk.tx_descriptors == 1024);
@@ -240,7 +242,7 @@ TEST_CASE("dpdkBadPortsNameFileLineAndKey", "[config]") {
           "test.yaml:10: io.dpdk.ports[0].neighbours[0].address: is required");
     CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        vlan: 5\n") ==
           "test.yaml:9: io.dpdk.ports[0].vlan: unknown key (expected one of: device, address, gateway, address6, "
-          "gateway6, neighbours)");
+          "gateway6, neighbours, exception)");
     CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address6: 2001:db8::1/64\n") ==
           "test.yaml:2: forwarding.collectors[0].host: no io.dpdk port has an IPv4 address to send to it from");
     CHECK(error_of("io:\n  dpdk:\n    ports: net_tap0\n") ==

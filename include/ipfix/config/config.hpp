@@ -106,6 +106,7 @@ struct dpdk_port_config {
     prefix address6;
     proto::ip_address gateway6;
     std::vector<neighbour_config> neighbours;
+    std::string exception;     // devargs of a TAP ("net_tap0,iface=ipfix0") for other traffic
     friend bool operator==(const dpdk_port_config&, const dpdk_port_config&) = default;
 };
 
