@@ -45,6 +45,8 @@ std::string summary(const pipeline::live_stats& s) {
           << s.io.drop_malformed << " malformed; ARP/ND: " << s.io.arp_replies_sent << " replies sent, "
           << s.io.arp_requests_sent << " requests sent, " << s.io.neighbour_updates << " answers received, "
           << s.backend.neighbours_resolved << " neighbours resolved, " << s.io.tx_unresolved << " unresolved drops";
+        if (s.io.exception_out || s.io.exception_in)
+            o << "; exception interface: " << s.io.exception_out << " frames to it, " << s.io.exception_in << " from it";
     }
     return o.str();
 }
