@@ -60,6 +60,8 @@ live_counters& live_counters::operator+=(const live_counters& o) {
     arp_requests_sent += o.arp_requests_sent;
     neighbour_updates += o.neighbour_updates;
     tx_unresolved += o.tx_unresolved;
+    exception_out += o.exception_out;
+    exception_in += o.exception_in;
     return *this;
 }
 

@@ -9,11 +9,13 @@ nfdump must then show every flow once with the AS numbers mmdblookup gives, from
 (or from the exporter's where the collector keeps it), and the daemon's exit summary must show
 ARP/ND replies sent and neighbours resolved, with nothing dropped. Runs: v9 and IPFIX over IPv4
 and IPv6; IPFIX with two workers on two RX queues, with the split layout, and with the
-collector keeping the exporter's source address. One run also gets one frame of each kind the
-daemon must count and drop (raw, from the peer) and checks each counter.
+collector keeping the exporter's source address; and with an exception TAP (net_tap), through
+which a TCP connection from the peer reaches a host address behind the daemon and back. One run
+also gets one frame of each kind the daemon must count and drop (raw, from the peer) and checks
+each counter.
 
   check_dpdk.py --enricher E --db-dir DIR --mmdblookup M [--softflowd S] [--nfcapd N] [--nfdump N]
-                [--families 4,6] [--layouts fused,rss,split,keep-source]
+                [--families 4,6] [--layouts fused,rss,split,keep-source,exception]
 
 Exit 77 (skipped) only when network namespaces cannot be made (not root). The namespaces (and
 with them the veth pair) are deleted at the end, also on failure; every wait is bounded.
@@ -123,6 +125,27 @@ for f in frames.values():
 INJECTED = ('not IP', 'not UDP', 'wrong port', 'bad checksum', 'malformed')
 
 
+def through_exception():
+    """TCP from the peer to the host behind the daemon's exception TAP (ARP by the host's kernel
+    included) and back; returns the problems."""
+    sh(*in_ns(NS_DAEMON, 'ip', 'addr', 'add', f'{HOST4}/24', 'dev', TAP))
+    sh(*in_ns(NS_DAEMON, 'ip', 'link', 'set', TAP, 'up'))
+    server = subprocess.Popen(in_ns(NS_DAEMON, sys.executable, '-c', ECHO_SERVER, HOST4), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        if server.stdout.readline().strip() != 'ready':
+            return ['exception: the echo server did not start']
+        p = subprocess.run(in_ns(NS_PEER, sys.executable, '-c', ECHO_CLIENT, HOST4), capture_output=True,
+                           text=True, timeout=30)
+        if p.stdout.strip() != 'through the exception path':
+            return [f'exception: no echo from {HOST4} behind the TAP: {p.stdout.strip()} {p.stderr.strip()[-300:]}']
+        return []
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
 def summary_count(log, pattern):
     m = re.search(pattern, log)
     return int(m.group(1)) if m else None
@@ -136,7 +159,23 @@ LAYOUTS = {
     'rss': (',qpairs=2', 'workers: 2', 'layout: fused'),
     'split': ('', 'workers: 1', 'layout: split'),
     'keep-source': ('', 'workers: 1', 'layout: fused'),
+    'exception': ('', 'workers: 1', 'layout: fused'),
 }
+TAP = f'ipfxt{TAG}'
+HOST4 = '10.77.0.5'  # the daemon's host, behind the exception TAP
+
+# The host behind the exception interface: a TCP echo of one connection, bounded in time.
+ECHO_SERVER = r"""
+import socket, sys
+s = socket.socket(); s.settimeout(20); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 7777)); s.listen(1); print('ready', flush=True)
+c, _ = s.accept(); c.settimeout(10); c.sendall(c.recv(100))
+"""
+ECHO_CLIENT = r"""
+import socket, sys
+c = socket.create_connection((sys.argv[1], 7777), timeout=10); c.sendall(b'through the exception path')
+print(c.recv(100).decode())
+"""
 EAL_3_LCORES = ('eal_args: ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--lcores=(0-2)@(0-1)", '
                 '"--log-level=lib.*:error"]')
 
@@ -167,6 +206,7 @@ io:
   dpdk:
     ports:
       - device: "net_af_packet0,iface={VETH_DAEMON}{device_args}"
+        {f'exception: "net_tap0,iface={TAP}"' if layout == 'exception' else ''}
         address: {OUR4}/24
         address6: {OUR6}/64
 """)
@@ -192,6 +232,8 @@ io:
                                      pathlib.Path(check_live.__file__).parent), capture_output=True, text=True, timeout=30)
             if p.returncode != 0:
                 problems.append(f'{tag}: could not send the bad frames: {p.stderr.strip()[-300:]}')
+        if layout == 'exception':
+            problems += through_exception()
         target = f'{our}:{LISTEN}' if family == 4 else f'[{our}]:{LISTEN}'
         p = subprocess.run(in_ns(NS_PEER, a.softflowd, '-d', '-r', traffic, '-n', target, '-v', version),
                            capture_output=True, text=True, timeout=60)
@@ -219,6 +261,11 @@ io:
     if unresolved != 0 or sent_dropped != 0:
         problems.append(f'{tag}: output dropped (unresolved {unresolved}, send {sent_dropped}): {log.strip()[-600:]}')
 
+    if layout == 'exception':
+        to_tap = summary_count(log, r'exception interface: (\d+) frames to it')
+        from_tap = summary_count(log, r'(\d+) from it')
+        if not (to_tap and from_tap):
+            problems.append(f'{tag}: exception interface counts {to_tap} to it, {from_tap} from it: {log.strip()[-500:]}')
     if inject:
         # Exactly one of each (the peer's kernel sends nothing of these kinds on its own).
         for what in INJECTED:
@@ -260,7 +307,7 @@ def main():
     ap.add_argument('--nfcapd', default='nfcapd')
     ap.add_argument('--nfdump', default='nfdump')
     ap.add_argument('--families', default='4,6', help='IP families to run over: 4, 6 or 4,6')
-    ap.add_argument('--layouts', default='fused,rss,split,keep-source', help='of: ' + ', '.join(LAYOUTS))
+    ap.add_argument('--layouts', default='fused,rss,split,keep-source,exception', help='of: ' + ', '.join(LAYOUTS))
     a = ap.parse_args()
     try:
         if not make_network():

@@ -1,7 +1,8 @@
 // One DPDK ethdev port of the dpdk backend: the device probed from its devargs (a vdev such as
 // "net_af_packet0,iface=veth0" needs no PCI), RX queues on the EAL's mbuf pool (RSS on the IP
 // addresses when there are several), TX queues, started; with our addresses on it and its
-// neighbour table. Stopped and closed on destruction.
+// neighbour table; optionally an exception TAP (net_tap) that takes the traffic that is not
+// ours and whose frames (the host's answers) go out the port. Stopped and closed on destruction.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,9 @@ public:
     dpdk_port& operator=(const dpdk_port&) = delete;
 
     uint16_t id() const { return id_; }
+    // The exception (TAP) port for other traffic, when configured.
+    bool has_exception() const { return exception_started_; }
+    uint16_t exception_id() const { return exception_id_; }
     const config::dpdk_port_config& config() const { return config_; }
     const eth::local_addresses& local() const { return local_; }
     eth::neighbour_table& neighbours() { return neighbours_; }
@@ -42,6 +46,9 @@ private:
     uint16_t id_ = 0;
     bool attached_ = false;
     bool started_ = false;
+    uint16_t exception_id_ = 0;
+    bool exception_attached_ = false;
+    bool exception_started_ = false;
     eth::local_addresses local_;
     eth::neighbour_table neighbours_;
 };

@@ -51,6 +51,8 @@ struct live_counters {
     uint64_t arp_requests_sent = 0;      // ARP requests and neighbour solicitations we sent
     uint64_t neighbour_updates = 0;      // ARP replies and advertisements learnt from
     uint64_t tx_unresolved = 0;          // output dropped for want of a neighbour (or a route)
+    uint64_t exception_out = 0;          // other traffic handed to the exception (TAP) interface
+    uint64_t exception_in = 0;           // frames from the exception interface sent out the port
     live_counters& operator+=(const live_counters& o);
 };
 

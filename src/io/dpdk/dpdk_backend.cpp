@@ -103,6 +103,7 @@ public:
             for (uint16_t k = 0; k < n; ++k) {
                 if (rte_mbuf* m = take(*ports_[i], lanes_[i], frames_[k], now, c)) out[kept++] = m;
             }
+            if (ports_[i]->has_exception()) exchange(*ports_[i], lanes_[i], c);
         }
         return kept;
     }
@@ -148,6 +149,13 @@ private:
                 ++c.neighbour_updates;
                 break;
             case eth::frame_kind::dropped:
+                // Other traffic (not malformed) is the host's, when it has an exception interface.
+                if (port.has_exception() && f.reason != eth::drop_reason::truncated &&
+                    f.reason != eth::drop_reason::bad_ip_header && f.reason != eth::drop_reason::bad_checksum &&
+                    to_host_count_ < to_host_.size()) {
+                    to_host_[to_host_count_++] = m;
+                    return nullptr;
+                }
                 switch (f.reason) {
                     case eth::drop_reason::not_for_us: ++c.drop_not_for_us; break;
                     case eth::drop_reason::not_ip: ++c.drop_not_ip; break;
@@ -163,11 +171,37 @@ private:
         return nullptr;
     }
 
+    // Hands the burst's other traffic to the exception interface, and (first source only) sends
+    // what the host sent through it out the port.
+    void exchange(dpdk_port& port, const tx_lane& lane, live_counters& c) {
+        if (to_host_count_) {
+            const uint16_t sent = rte_eth_tx_burst(port.exception_id(), queue_, to_host_.data(), to_host_count_);
+            c.exception_out += sent;
+            if (sent < to_host_count_) {
+                c.tx_dropped += to_host_count_ - sent;
+                rte_pktmbuf_free_bulk(to_host_.data() + sent, to_host_count_ - sent);
+            }
+            to_host_count_ = 0;
+        }
+        if (queue_ != 0) return;
+        const uint16_t n = rte_eth_rx_burst(port.exception_id(), 0, from_host_.data(), static_cast<uint16_t>(from_host_.size()));
+        if (n == 0) return;
+        const uint16_t sent = lane.send(from_host_.data(), n);
+        c.exception_in += sent;
+        if (sent < n) {
+            c.tx_dropped += n - sent;
+            rte_pktmbuf_free_bulk(from_host_.data() + sent, n - sent);
+        }
+    }
+
     rte_mempool* pool_;
     uint16_t queue_;
     std::vector<dpdk_port*> ports_;
     std::vector<tx_lane> lanes_;
     std::array<rte_mbuf*, max_burst> frames_{};
+    std::array<rte_mbuf*, max_burst> to_host_{};
+    uint16_t to_host_count_ = 0;
+    std::array<rte_mbuf*, 64> from_host_{};
 };
 
 // Where one collector's datagrams go: the port, the next hop whose MAC they need, our address.
