@@ -1,8 +1,12 @@
 // The dpdk backend: DPDK ethdev ports (NICs, or virtual devices such as
-// "net_af_packet0,iface=veth0", net_tap, net_pcap, net_ring) with our own IPv4 address on each
-// (config io.dpdk.ports). Takes the UDP datagrams to our address and listen port, answers ARP
-// for our address, resolves the collectors' next hops by ARP (or static neighbours) and builds
-// Ethernet/IPv4/UDP around every output datagram; every other frame is counted and dropped.
+// "net_af_packet0,iface=veth0", net_tap, net_pcap, net_ring) with our own IPv4 and/or IPv6
+// address on each (config io.dpdk.ports). Takes the UDP datagrams to our address and listen
+// port, answers ARP and neighbour solicitations for our addresses, resolves the collectors' next
+// hops (on-link, else the gateway) by ARP / ND or static neighbours, holding a few datagrams per
+// collector meanwhile, and builds Ethernet/IP/UDP with checksums around every output datagram
+// (with the exporter's source address where a collector keeps it). Every other frame is counted
+// by reason and dropped, or handed to the port's exception TAP when one is configured.
+// Several sources (fused layout, several workers) each poll their own RX queue (RSS).
 #pragma once
 
 #include <memory>
