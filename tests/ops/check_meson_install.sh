@@ -16,6 +16,7 @@ config=$(under_prefix "$sysconfdir")/ipfix-enricher/ipfix-enricher.yaml
 unit_dir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || true)
 unit=${unit_dir:-/lib/systemd/system}/ipfix-enricher.service
 logrotate=/etc/logrotate.d/ipfix-enricher
+sysctl_conf=/usr/lib/sysctl.d/60-ipfix-enricher.conf
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ops-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -34,19 +35,21 @@ echo "ok: $daemon, ipfix-dump, ipfix-asdb"
 cmp "$dest$config" "$source/config/ipfix-enricher.yaml" || fail "$config is not config/ipfix-enricher.yaml"
 cmp "$dest$logrotate" "$source/systemd/ipfix-enricher.logrotate" ||
     fail "$logrotate is not systemd/ipfix-enricher.logrotate"
+cmp "$dest$sysctl_conf" "$source/systemd/ipfix-enricher.sysctl" ||
+    fail "$sysctl_conf is not systemd/ipfix-enricher.sysctl"
 [[ -f $dest$unit ]] || fail "no unit at $unit"
-echo "ok: $config, $logrotate, $unit"
+echo "ok: $config, $logrotate, $sysctl_conf, $unit"
 
 # The unit names what was installed, in the installed places.
 exec_start=$(sed -n 's/^ExecStart=//p' "$dest$unit")
 [[ $exec_start == "$daemon -c $config" ]] || fail "ExecStart=$exec_start, not '$daemon -c $config'"
 echo "ok: ExecStart=$exec_start"
 
-# Nothing outside the prefix, /etc and the unit directory.
+# Nothing outside the prefix, /etc, the unit and the sysctl file.
 while IFS= read -r -d '' f; do
     path=${f#"$dest"}
     case $path in
-        "$prefix"/* | /etc/* | "$unit") ;;
+        "$prefix"/* | /etc/* | "$unit" | "$sysctl_conf") ;;
         *) fail "installed outside the expected places: $path" ;;
     esac
 done < <(find "$dest" -type f -print0)
