@@ -126,7 +126,7 @@ TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
     CHECK(error_of("performance:\n  queue_size: 1000\n") == "test.yaml:2: performance.queue_size: must be a power of two");
     CHECK(error_of("bogus: 1\n") ==
           "test.yaml:1: bogus: unknown key (expected one of: general, enrichment, forwarding, performance, io, "
-          "templates)");
+          "templates, store)");
     CHECK(error_of("io:\n  backend: pcap\n") == "test.yaml:2: io.backend: must be one of: socket, dpdk");
     CHECK(error_of("io:\n  backend: dpdk\n") ==
           "test.yaml:2: io.dpdk.ports: the dpdk backend needs at least one port: [{device, address}]");
@@ -249,4 +249,21 @@ TEST_CASE("dpdkBadPortsNameFileLineAndKey", "[config]") {
           "test.yaml:3: io.dpdk.ports: must be a list of {device, address, ...}");
     CHECK(error_of("io:\n  dpdk:\n    neighbour_lifetime_seconds: 5\n") ==
           "test.yaml:3: io.dpdk.neighbour_lifetime_seconds: must be between 10 and 86400, not 5");
+}
+
+TEST_CASE("storeSection", "[config]") {
+    const auto d = config::parse("", "empty.yaml", false);
+    CHECK(d.store.enabled);
+    CHECK(d.store.path == "/var/lib/ipfix-enricher/store");
+    const auto shipped = config::load_file(SHIPPED_CONFIG, false);
+    CHECK(shipped.store.enabled == d.store.enabled);
+    CHECK(shipped.store.path == d.store.path);
+    const auto c = config::parse("store:\n  enabled: false\n  path: /tmp/x/store\n", "test.yaml", false);
+    CHECK_FALSE(c.store.enabled);
+    CHECK(c.store.path == "/tmp/x/store");
+    CHECK(error_of("store:\n  enabled: maybe\n") == "test.yaml:2: store.enabled: must be true or false, not 'maybe'");
+    CHECK(error_of("store:\n  path: var/store\n") == "test.yaml:2: store.path: must be an absolute path");
+    CHECK(error_of("store:\n  path: \"\"\n") == "test.yaml:2: store.path: must be an absolute path");
+    CHECK(error_of("store:\n  dir: /x\n") == "test.yaml:2: store.dir: unknown key (expected one of: enabled, path)");
+    CHECK(error_of("store: [1]\n") == "test.yaml:1: store: must be a mapping");
 }
