@@ -147,6 +147,7 @@ enrichment:
   country_database: {a.db_dir}/country.mmdb
 forwarding:
   collectors: [{{host: 127.0.0.1, port: {cport}}}]
+store: {{path: {work}/store-{tag}}}
 {io}
 """)
     nlog, dlog = work / f'nfcapd-{tag}.log', work / f'daemon-{tag}.log'

@@ -79,6 +79,7 @@ enrichment:
   country_database: {a.db_dir}/country.mmdb
 forwarding:
   collectors: [{{host: 127.0.0.1, port: {cport}}}]
+store: {{path: {work}/store}}
 """)
         nlog, dlog = work / 'nfcapd.log', work / 'daemon.log'
         nfcapd = subprocess.Popen([a.nfcapd, '-b', '127.0.0.1', '-p', str(cport), '-w', str(flowdir), '-t', '3600',
