@@ -1,0 +1,637 @@
+// The daemon's live pipeline (io.backend dpdk, fused layout) on in-memory ethdev ports made
+// from rte_rings (rte_eth_from_rings: one RX and one TX ring per queue), fed by the main lcore:
+// records/s per worker core, for 1..N workers, each a fresh pipeline in the same run.
+//
+//   dpdk_bench CAPTURE.pcap [--make-capture PATH] [--db FILE]... [--max-workers N] [--seconds S]
+//              [--frames N] [--max-datagrams N] [--lcores SPEC] [--verify] [--check]
+//
+// The feeder plays the NIC and the wire: Ethernet/IPv4|IPv6/UDP frames are built once around
+// the capture's payloads (from each exporter's own address to the port's address and listen
+// port, valid checksums), copied into mbufs and put on the RX rings, each exporter on one queue
+// (what RSS would do; net_ring has none), for --frames frames or --seconds, whichever comes
+// first; the TX rings are drained and counted (frames, bytes; records by decoding the output
+// with --verify). The collector is reached through a static neighbour (no ARP). Enrichment uses
+// the first --db that exists ("none": enrichment off).
+// --check: exit 1 unless, for every worker count, records out == records in exactly, nothing
+// was dropped, and (with --verify) the output decodes to exactly the input's records.
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "ipfix/config/config.hpp"
+#include "ipfix/enrich/as_database.hpp"
+#include "ipfix/enrich/table_loader.hpp"
+#include "ipfix/io/eth/frame.hpp"
+#include "ipfix/pipeline/dpdk_env.hpp"
+#include "ipfix/pipeline/live_pipeline.hpp"
+#include "ipfix/proto/decoder.hpp"
+#include "pcap_payloads.hpp"
+
+namespace {
+
+using namespace ipfix;
+using steady = std::chrono::steady_clock;
+
+constexpr double target_per_core = 5e6;
+constexpr unsigned rx_ring_size = 1024;
+constexpr unsigned tx_ring_size = 4096;
+constexpr unsigned feed_burst = 32;
+constexpr uint16_t listen_port = 2055;
+constexpr uint16_t collector_port = 2056;
+constexpr const char* our_v4 = "10.99.0.1";
+constexpr const char* our_v6 = "2001:db8:99::1";
+constexpr const char* collector_v4 = "10.99.0.2";
+constexpr const char* collector_mac = "02:00:00:00:99:02";
+constexpr io::eth::mac_address exporter_mac = {0x02, 0x00, 0x00, 0x00, 0x99, 0x10};
+
+struct settings {
+    std::string capture;
+    std::string make_capture;
+    std::vector<std::string> dbs;
+    unsigned max_workers = 2;
+    double seconds = 3;
+    uint64_t frames = 0;  // 0: --seconds alone bounds a run
+    size_t max_datagrams = 0;
+    std::string lcores;
+    bool verify = false;
+    bool check = false;
+};
+
+// ---- the input: frames around the capture's payloads ----------------------------------------
+
+struct frame {
+    size_t offset = 0;  // into input::bytes
+    uint16_t length = 0;
+    uint32_t records_first = 0;  // records in it the first time its exporter's stream passes
+    uint32_t records_again = 0;  // and on every later pass (templates known by then)
+    size_t exporter = 0;
+};
+
+struct input {
+    std::vector<uint8_t> bytes;
+    std::vector<frame> frames;                  // capture order
+    std::vector<proto::ip_address> exporters;   // distinct source addresses
+    std::vector<uint64_t> exporter_records;     // per pass
+    uint64_t records_per_pass = 0;
+};
+
+// Records per datagram as the daemon's decoder counts them, in a first and a second pass
+// (a second pass of the same exporter finds its templates known).
+input build_input(const perf::datagram_set& capture) {
+    input in;
+    const auto v4 = *proto::ip_address::parse(our_v4);
+    const auto v6 = *proto::ip_address::parse(our_v6);
+    proto::decoder dec;
+    proto::decoded_message msg;
+    std::vector<uint32_t> first(capture.datagrams.size());
+    for (int pass = 0; pass < 2; ++pass) {
+        for (size_t i = 0; i < capture.datagrams.size(); ++i) {
+            const perf::datagram& d = capture.datagrams[i];
+            dec.decode(d.from, capture.payload(d), d.time_ms, msg);
+            const auto n = static_cast<uint32_t>(msg.records.size());
+            if (pass == 0) {
+                first[i] = n;
+                continue;
+            }
+            frame f;
+            f.records_first = first[i];
+            f.records_again = n;
+            auto it = std::find(in.exporters.begin(), in.exporters.end(), d.from.address);
+            f.exporter = static_cast<size_t>(it - in.exporters.begin());
+            if (it == in.exporters.end()) {
+                in.exporters.push_back(d.from.address);
+                in.exporter_records.push_back(0);
+            }
+            in.exporter_records[f.exporter] += n;
+            in.records_per_pass += n;
+            io::eth::udp_route r;
+            r.source_mac = exporter_mac;
+            r.source = d.from.address;
+            r.source_port = d.from.port;
+            r.destination = d.from.address.family == 6 ? v6 : v4;
+            r.destination_port = listen_port;
+            const std::span<const uint8_t> payload = capture.payload(d);
+            const size_t headers = io::eth::udp_headers_length(d.from.address.family);
+            f.offset = in.bytes.size();
+            f.length = static_cast<uint16_t>(headers + payload.size());
+            in.bytes.resize(in.bytes.size() + f.length);
+            uint8_t* p = in.bytes.data() + f.offset;
+            std::memcpy(p + headers, payload.data(), payload.size());
+            if (!io::eth::write_udp_headers({p, headers}, r, {p + headers, payload.size()}, static_cast<uint16_t>(i))) {
+                throw std::runtime_error("cannot build the frame of datagram " + std::to_string(i));
+            }
+            in.frames.push_back(f);
+        }
+    }
+    return in;
+}
+
+// The port's MAC as each frame's destination (the ring PMD picks it per port).
+void address_frames(input& in, const rte_ether_addr& mac) {
+    for (const frame& f : in.frames) std::memcpy(in.bytes.data() + f.offset, mac.addr_bytes, 6);
+}
+
+// Exporters onto queues as RSS would keep them (each on one), balanced by records.
+std::vector<std::vector<size_t>> spread(const input& in, unsigned queues, std::vector<uint64_t>& load) {
+    std::vector<size_t> order(in.exporters.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return in.exporter_records[a] > in.exporter_records[b]; });
+    std::vector<unsigned> queue_of(in.exporters.size());
+    load.assign(queues, 0);
+    for (size_t e : order) {
+        const auto q = static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
+        queue_of[e] = q;
+        load[q] += in.exporter_records[e];
+    }
+    std::vector<std::vector<size_t>> per_queue(queues);
+    for (size_t i = 0; i < in.frames.size(); ++i) per_queue[queue_of[in.frames[i].exporter]].push_back(i);
+    return per_queue;
+}
+
+// ---- per-thread CPU clocks of the lcores ----------------------------------------------------
+
+std::array<clockid_t, RTE_MAX_LCORE> lcore_clock{};
+
+int note_clock(void*) {
+    pthread_getcpuclockid(pthread_self(), &lcore_clock[rte_lcore_id()]);
+    return 0;
+}
+
+double clock_seconds(clockid_t c) {
+    timespec ts{};
+    clock_gettime(c, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double workers_cpu_seconds() {
+    double s = 0;
+    unsigned id = 0;
+    RTE_LCORE_FOREACH_WORKER(id) s += clock_seconds(lcore_clock[id]);
+    return s;
+}
+
+// ---- one run: a fresh pipeline with `workers` workers ----------------------------------------
+
+struct run_result {
+    unsigned workers = 0;
+    uint64_t frames_in = 0, records_in = 0;
+    uint64_t frames_out = 0, bytes_out = 0, records_out = 0;  // records_out: the mediators' count
+    uint64_t records_decoded = 0, malformed_out = 0;           // --verify: the output decoded
+    uint64_t feeder_pool_waits = 0;                             // feeder found the pool empty
+    double wall_s = 0, workers_cpu_s = 0, feeder_cpu_s = 0;
+    std::vector<uint64_t> queue_records;
+    pipeline::live_stats stats;
+    std::map<std::string, uint64_t> drops;
+    bool drained = false;
+};
+
+uint64_t total_drops(const run_result& r) {
+    uint64_t n = 0;
+    for (const auto& [k, v] : r.drops) n += v;
+    return n;
+}
+
+std::string make_yaml(unsigned workers, const std::string& device, const std::string& db) {
+    std::string y = "general:\n  listen_port: " + std::to_string(listen_port) + "\n";
+    y += "enrichment:\n";
+    if (db.empty()) y += "  as_extraction: false\n";
+    else y += "  asn_database: " + db + "\n  country_database: \"\"\n";
+    y += "forwarding:\n  collectors:\n    - host: ";
+    y += collector_v4;
+    y += "\n      port: " + std::to_string(collector_port) + "\n      version: ipfix\n";
+    y += "performance:\n  workers: " + std::to_string(workers) + "\n";
+    y += "io:\n  backend: dpdk\n  layout: fused\n  dpdk:\n    ports:\n      - device: " + device + "\n";
+    y += "        address: ";
+    y += our_v4;
+    y += "/24\n        address6: ";
+    y += our_v6;
+    y += "/64\n        neighbours:\n          - address: ";
+    y += collector_v4;
+    y += "\n            mac: \"";
+    y += collector_mac;
+    y += "\"\n";
+    y += "store:\n  enabled: false\n";
+    return y;
+}
+
+// Counts (and with --verify decodes) what the workers sent; one decoder per TX queue, as each
+// worker's output streams are its own.
+struct tx_counter {
+    std::vector<proto::decoder> decoders;
+    proto::decoded_message msg;
+    bool verify = false;
+    uint64_t frames = 0, bytes = 0, records = 0, malformed = 0;
+
+    void take(unsigned queue, rte_mbuf* const* m, unsigned n) {
+        for (unsigned i = 0; i < n; ++i) {
+            ++frames;
+            bytes += m[i]->pkt_len;
+            if (!verify) continue;
+            const auto* p = rte_pktmbuf_mtod(m[i], const uint8_t*);
+            const size_t len = m[i]->data_len;
+            const bool v6 = len > 14 && p[12] == 0x86 && p[13] == 0xDD;
+            const size_t ip = v6 ? 40 : len > 14 ? static_cast<size_t>(p[14] & 0x0F) * 4 : 0;
+            const size_t at = 14 + ip + 8;
+            if (at > len) {
+                ++malformed;
+                continue;
+            }
+            const proto::exporter_endpoint from{proto::ip_address::v4_host(queue + 1), collector_port};
+            decoders[queue].decode(from, {p + at, len - at}, 0, msg);
+            records += msg.records.size();
+            malformed += msg.malformed;
+        }
+    }
+};
+
+run_result run(const settings& s, input& in, pipeline::dpdk_env& env, const enrich::as_database* db,
+               const std::string& db_path, unsigned workers) {
+    run_result r;
+    r.workers = workers;
+    const int socket = static_cast<int>(rte_socket_id());
+    std::vector<rte_ring*> rx(workers), tx(workers);
+    const std::string tag = "dbench" + std::to_string(workers);
+    for (unsigned q = 0; q < workers; ++q) {
+        rx[q] = rte_ring_create((tag + "rx" + std::to_string(q)).c_str(), rx_ring_size, socket,
+                                RING_F_SP_ENQ | RING_F_SC_DEQ);
+        tx[q] = rte_ring_create((tag + "tx" + std::to_string(q)).c_str(), tx_ring_size, socket,
+                                RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (!rx[q] || !tx[q]) throw std::runtime_error("cannot create the rings of " + tag);
+    }
+    const int port = rte_eth_from_rings(tag.c_str(), rx.data(), workers, tx.data(), workers,
+                                        static_cast<unsigned>(socket < 0 ? 0 : socket));
+    if (port < 0) throw std::runtime_error("rte_eth_from_rings failed for " + tag);
+    rte_ether_addr mac{};
+    rte_eth_macaddr_get(static_cast<uint16_t>(port), &mac);
+    address_frames(in, mac);
+    const std::vector<std::vector<size_t>> per_queue = spread(in, workers, r.queue_records);
+
+    const config::daemon_config cfg = config::parse(make_yaml(workers, "net_ring_" + tag, db_path), "dpdk_bench", false);
+    tx_counter out;
+    out.verify = s.verify;
+    out.decoders.resize(workers);
+    {
+        pipeline::live_pipeline p(cfg, db, env);
+        std::string error;
+        if (!p.start(error)) throw std::runtime_error("pipeline: " + error);
+
+        struct cursor {
+            size_t next = 0;
+            bool wrapped = false;
+        };
+        std::vector<cursor> cur(workers);
+        std::array<rte_mbuf*, 512> burst{};
+        const double cpu0 = workers_cpu_seconds();
+        const double feeder0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+        const steady::time_point t0 = steady::now();
+        const auto feed_until = t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s.seconds));
+        const uint64_t frame_limit = s.frames ? s.frames : UINT64_MAX;
+        auto drain = [&] {
+            for (unsigned q = 0; q < workers; ++q) {
+                unsigned n = 0;
+                while ((n = rte_ring_sc_dequeue_burst(tx[q], reinterpret_cast<void**>(burst.data()), 512, nullptr)) > 0) {
+                    out.take(q, burst.data(), n);
+                    rte_pktmbuf_free_bulk(burst.data(), n);
+                }
+            }
+        };
+        bool feeding = true;
+        while (feeding) {
+            for (unsigned q = 0; q < workers && feeding; ++q) {
+                const std::vector<size_t>& list = per_queue[q];
+                if (list.empty() || rte_ring_free_count(rx[q]) < feed_burst) continue;
+                const auto n = static_cast<unsigned>(std::min<uint64_t>(feed_burst, frame_limit - r.frames_in));
+                if (rte_pktmbuf_alloc_bulk(env.pool(), burst.data(), n) != 0) {
+                    ++r.feeder_pool_waits;
+                    continue;
+                }
+                for (unsigned k = 0; k < n; ++k) {
+                    cursor& c = cur[q];
+                    const frame& f = in.frames[list[c.next]];
+                    std::memcpy(rte_pktmbuf_mtod(burst[k], uint8_t*), in.bytes.data() + f.offset, f.length);
+                    burst[k]->data_len = f.length;
+                    burst[k]->pkt_len = f.length;
+                    r.records_in += c.wrapped ? f.records_again : f.records_first;
+                    if (++c.next == list.size()) {
+                        c.next = 0;
+                        c.wrapped = true;
+                    }
+                }
+                // Room was checked and this is the only producer: the whole burst goes in.
+                rte_ring_sp_enqueue_bulk(rx[q], reinterpret_cast<void**>(burst.data()), n, nullptr);
+                r.frames_in += n;
+                if (r.frames_in >= frame_limit) feeding = false;
+            }
+            drain();
+            if (steady::now() >= feed_until) feeding = false;
+        }
+        // Let the workers finish: every frame taken off the RX rings and every output counted.
+        const steady::time_point give_up = steady::now() + std::chrono::seconds(10);
+        steady::time_point t1 = steady::now();
+        double cpu1 = 0;
+        for (;;) {
+            drain();
+            bool empty = true;
+            for (unsigned q = 0; q < workers; ++q) empty = empty && rte_ring_empty(rx[q]);
+            const pipeline::live_stats st = p.stats();
+            if (empty && st.io.rx_frames == r.frames_in && st.io.tx_datagrams == out.frames) {
+                t1 = steady::now();
+                cpu1 = workers_cpu_seconds();
+                r.drained = true;
+                break;
+            }
+            if (steady::now() > give_up) {
+                t1 = steady::now();
+                cpu1 = workers_cpu_seconds();
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        r.feeder_cpu_s = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - feeder0;
+        r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+        r.workers_cpu_s = cpu1 - cpu0;
+        p.stop();
+        drain();
+        r.stats = p.stats();
+    }
+    // The port was closed with the pipeline; its rings (and what a stopped run left on them) are ours.
+    std::array<rte_mbuf*, 512> left{};
+    for (unsigned q = 0; q < workers; ++q) {
+        for (rte_ring* ring : {rx[q], tx[q]}) {
+            unsigned n = 0;
+            while ((n = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(left.data()), 512, nullptr)) > 0) {
+                rte_pktmbuf_free_bulk(left.data(), n);
+            }
+            rte_ring_free(ring);
+        }
+    }
+    r.frames_out = out.frames;
+    r.bytes_out = out.bytes;
+    r.records_decoded = out.records;
+    r.malformed_out = out.malformed;
+    for (const mediate::mediate_counters& c : r.stats.collectors) r.records_out += c.records_out;
+    const pipeline::live_counters& io = r.stats.io;
+    r.drops = {{"rx_truncated", io.rx_truncated},     {"pool_empty", io.pool_empty},
+               {"ring_full", io.ring_full},           {"tx_dropped", io.tx_dropped},
+               {"tx_unresolved", io.tx_unresolved},   {"not_for_us", io.drop_not_for_us},
+               {"not_ip", io.drop_not_ip},            {"not_udp", io.drop_not_udp},
+               {"wrong_port", io.drop_wrong_port},    {"fragment", io.drop_fragment},
+               {"bad_checksum", io.drop_bad_checksum}, {"malformed_frame", io.drop_malformed},
+               {"decode_malformed", r.stats.decode.malformed_total()}};
+    for (const mediate::mediate_counters& c : r.stats.collectors) {
+        r.drops["records_too_big"] += c.records_too_big;
+        r.drops["unknown_sets_dropped"] += c.unknown_sets_dropped;
+    }
+    return r;
+}
+
+// ---- reporting ------------------------------------------------------------------------------
+
+std::vector<std::string> problems(const settings& s, const run_result& r) {
+    std::vector<std::string> p;
+    auto n = [](uint64_t v) { return std::to_string(v); };
+    if (!r.drained) p.push_back("the workers did not take every frame within 10 s of the feed's end");
+    if (r.stats.io.rx_datagrams != r.frames_in) p.push_back("datagrams taken " + n(r.stats.io.rx_datagrams) + " != frames fed " + n(r.frames_in));
+    if (r.stats.decode.records != r.records_in) p.push_back("records decoded " + n(r.stats.decode.records) + " != records fed " + n(r.records_in));
+    if (r.records_out != r.records_in) p.push_back("records out " + n(r.records_out) + " != records in " + n(r.records_in));
+    if (r.frames_out != r.stats.io.tx_datagrams) p.push_back("frames on the TX rings " + n(r.frames_out) + " != datagrams sent " + n(r.stats.io.tx_datagrams));
+    if (s.verify && r.records_decoded != r.records_in) p.push_back("output decodes to " + n(r.records_decoded) + " records, fed " + n(r.records_in));
+    if (s.verify && r.malformed_out) p.push_back("output has " + n(r.malformed_out) + " malformed events");
+    for (const auto& [k, v] : r.drops) {
+        if (v) p.push_back("drops " + k + ": " + n(v));
+    }
+    return p;
+}
+
+void print_table(const std::vector<run_result>& rs) {
+    std::printf("\n%7s %10s %12s %8s %9s %9s %13s %13s %9s %7s %6s\n", "workers", "frames", "records", "wall_s",
+                "wkr_cpu_s", "feed_cpu", "Mrec/s total", "Mrec/s/core", "vs 5M", "scale", "drops");
+    const double base = rs.empty() ? 0 : static_cast<double>(rs[0].records_out) / rs[0].wall_s;
+    for (const run_result& r : rs) {
+        const double total = static_cast<double>(r.records_out) / r.wall_s;
+        const double per_core = static_cast<double>(r.records_out) / r.workers_cpu_s;
+        std::printf("%7u %10llu %12llu %8.3f %9.3f %9.3f %13.2f %13.2f %9.2f %7.2f %6llu\n", r.workers,
+                    static_cast<unsigned long long>(r.frames_in), static_cast<unsigned long long>(r.records_out), r.wall_s,
+                    r.workers_cpu_s, r.feeder_cpu_s, total / 1e6, per_core / 1e6, per_core / target_per_core,
+                    base > 0 ? total / base : 0, static_cast<unsigned long long>(total_drops(r)));
+    }
+}
+
+void print_json(const std::vector<run_result>& rs, const std::string& lcores, const std::string& db) {
+    const double base = rs.empty() ? 0 : static_cast<double>(rs[0].records_out) / rs[0].wall_s;
+    const double base_core = rs.empty() ? 0 : static_cast<double>(rs[0].records_out) / rs[0].workers_cpu_s;
+    for (const run_result& r : rs) {
+        const double total = static_cast<double>(r.records_out) / r.wall_s;
+        const double per_core = static_cast<double>(r.records_out) / r.workers_cpu_s;
+        std::printf("{\"benchmark\":\"dpdk\",\"workers\":%u,\"frames_in\":%llu,\"records_in\":%llu,\"records_out\":%llu,"
+                    "\"frames_out\":%llu,\"bytes_out\":%llu,\"wall_s\":%.4f,\"workers_cpu_s\":%.4f,\"feeder_cpu_s\":%.4f,"
+                    "\"records_per_s\":%.0f,\"records_per_s_per_core\":%.0f,\"per_core_basis\":\"workers_thread_cpu_time\","
+                    "\"records_per_s_per_core_wall\":%.0f,\"ratio_vs_target\":%.3f,\"scaling_vs_1\":%.3f,"
+                    "\"per_core_vs_1\":%.3f,\"drops\":{",
+                    r.workers, static_cast<unsigned long long>(r.frames_in), static_cast<unsigned long long>(r.records_in),
+                    static_cast<unsigned long long>(r.records_out), static_cast<unsigned long long>(r.frames_out),
+                    static_cast<unsigned long long>(r.bytes_out), r.wall_s, r.workers_cpu_s, r.feeder_cpu_s, total,
+                    per_core, total / r.workers, per_core / target_per_core, base > 0 ? total / base : 0,
+                    base_core > 0 ? per_core / base_core : 0);
+        bool first = true;
+        for (const auto& [k, v] : r.drops) {
+            std::printf("%s\"%s\":%llu", first ? "" : ",", k.c_str(), static_cast<unsigned long long>(v));
+            first = false;
+        }
+        std::printf("},\"feeder_pool_waits\":%llu,\"lcores\":\"%s\",\"database\":\"%s\"}\n",
+                    static_cast<unsigned long long>(r.feeder_pool_waits), lcores.c_str(), db.c_str());
+    }
+}
+
+// ---- setup ----------------------------------------------------------------------------------
+
+void ensure_capture(const std::string& tool, const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(path, ec) && fs::last_write_time(path, ec) >= fs::last_write_time(tool, ec) && !ec) return;
+    std::printf("generating %s\n", path.c_str());
+    std::fflush(stdout);
+    std::vector<char*> args{const_cast<char*>(tool.c_str()), const_cast<char*>("--out"), const_cast<char*>(path.c_str()),
+                            nullptr};
+    pid_t pid = 0;
+    int status = 0;
+    if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0 || waitpid(pid, &status, 0) != pid ||
+        !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        throw std::runtime_error("failed: " + tool);
+    }
+}
+
+bool parse_args(int argc, char** argv, settings& s) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--verify") {
+            s.verify = true;
+            continue;
+        }
+        if (a == "--check") {
+            s.check = true;
+            continue;
+        }
+        if (a.size() > 2 && a.substr(0, 2) == "--") {
+            if (i + 1 >= argc) return false;
+            const std::string_view v = argv[++i];
+            auto number = [&](auto& out) {
+                const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+                return ec == std::errc{} && end == v.data() + v.size();
+            };
+            if (a == "--seconds") {
+                char* end = nullptr;
+                s.seconds = std::strtod(argv[i], &end);
+                if (*end != '\0' || !(s.seconds > 0) || s.seconds > 600) return false;
+            } else if (a == "--max-workers") {
+                if (!number(s.max_workers) || s.max_workers < 1 || s.max_workers > 64) return false;
+            } else if (a == "--frames") {
+                if (!number(s.frames)) return false;
+            } else if (a == "--max-datagrams") {
+                if (!number(s.max_datagrams)) return false;
+            } else if (a == "--make-capture") {
+                s.make_capture = v;
+            } else if (a == "--db") {
+                s.dbs.emplace_back(v);
+            } else if (a == "--lcores") {
+                s.lcores = v;
+            } else {
+                return false;
+            }
+        } else if (s.capture.empty()) {
+            s.capture = a;
+        } else {
+            return false;
+        }
+    }
+    return !s.capture.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    settings s;
+    if (!parse_args(argc, argv, s)) {
+        std::fprintf(stderr,
+                     "usage: dpdk_bench CAPTURE.pcap [--make-capture PATH] [--db FILE|none]... [--max-workers N]\n"
+                     "                  [--seconds S] [--frames N] [--max-datagrams N] [--lcores SPEC] [--verify] [--check]\n");
+        return 2;
+    }
+    if (!s.make_capture.empty()) ensure_capture(s.make_capture, s.capture);
+    perf::datagram_set capture = perf::load_udp_payloads(s.capture, 4739);
+    if (s.max_datagrams && capture.datagrams.size() > s.max_datagrams) capture.datagrams.resize(s.max_datagrams);
+    if (capture.datagrams.empty()) throw std::runtime_error(s.capture + ": no UDP datagrams to port 4739");
+    input in = build_input(capture);
+    std::printf("input: %s: %zu datagrams from %zu exporters, %llu records per pass (%.1f per datagram)\n",
+                s.capture.c_str(), in.frames.size(), in.exporters.size(),
+                static_cast<unsigned long long>(in.records_per_pass),
+                static_cast<double>(in.records_per_pass) / static_cast<double>(in.frames.size()));
+
+    std::string db_path;
+    for (const std::string& d : s.dbs) {
+        if (d == "none" || std::filesystem::exists(d)) {
+            db_path = d == "none" ? "" : d;
+            break;
+        }
+    }
+    if (!s.dbs.empty() && db_path.empty() && std::find(s.dbs.begin(), s.dbs.end(), "none") == s.dbs.end()) {
+        throw std::runtime_error("none of the --db files exists");
+    }
+    std::unique_ptr<enrich::as_database> db;
+    if (!db_path.empty()) {
+        db = std::make_unique<enrich::as_database>(enrich::load_table({db_path}));
+        const enrich::table_stats& ts = db->snapshot()->stats();
+        std::printf("database: %s: IPv4 %zu segments, IPv6 %zu segments, %.1f MiB compiled\n", db_path.c_str(),
+                    ts.v4_segments, ts.v6_segments, static_cast<double>(ts.memory_bytes) / (1 << 20));
+    } else {
+        std::printf("database: none (enrichment off)\n");
+    }
+
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    if (s.lcores.empty()) {
+        s.lcores = "(0-" + std::to_string(s.max_workers) + ")@(0-" + std::to_string(cpus - 1) + ")";
+    }
+    const uint32_t mbufs = std::max<uint32_t>(16384, s.max_workers * (rx_ring_size + tx_ring_size) + 8192);
+    const std::string memory = std::to_string(std::max<uint32_t>(512, mbufs / 100 + 128));
+    const std::vector<std::string> eal = {"--no-huge", "--no-pci", "--no-shconf", "-m", memory, "--lcores=" + s.lcores,
+                                          "--log-level=lib.*:error"};
+    std::string error;
+    auto env = pipeline::dpdk_env::start(eal, mbufs, error);
+    if (!env) throw std::runtime_error(error);
+    if (env->worker_lcores() < s.max_workers) {
+        throw std::runtime_error("--lcores " + s.lcores + " gives " + std::to_string(env->worker_lcores()) +
+                                 " worker lcores, --max-workers wants " + std::to_string(s.max_workers));
+    }
+    unsigned id = 0;
+    RTE_LCORE_FOREACH_WORKER(id) rte_eal_remote_launch(note_clock, nullptr, id);
+    rte_eal_mp_wait_lcore();
+    std::printf("EAL: --lcores=%s: main lcore feeds and drains the rings, worker lcores 1..%u; %u CPUs, so the "
+                "lcores float over them and share them with the feeder\n",
+                s.lcores.c_str(), env->worker_lcores(), cpus);
+    std::printf("bounded by %s%.1f s per run; per-core figures divide by the worker lcores' thread CPU time "
+                "(pthread_getcpuclockid)\n",
+                s.frames ? (std::to_string(s.frames) + " frames or ").c_str() : "", s.seconds);
+    std::fflush(stdout);
+
+    std::vector<run_result> results;
+    bool ok = true;
+    for (unsigned w = 1; w <= s.max_workers; ++w) {
+        results.push_back(run(s, in, *env, db.get(), db_path, w));
+        const run_result& r = results.back();
+        std::printf("%u worker(s): records per queue", w);
+        for (uint64_t q : r.queue_records) std::printf(" %llu", static_cast<unsigned long long>(q));
+        std::printf(" per pass; in %llu, out %llu (mediators), %s %llu; feeder pool waits %llu\n",
+                    static_cast<unsigned long long>(r.records_in), static_cast<unsigned long long>(r.records_out),
+                    s.verify ? "output decoded to" : "not decoded:", static_cast<unsigned long long>(r.records_decoded),
+                    static_cast<unsigned long long>(r.feeder_pool_waits));
+        for (const std::string& p : problems(s, r)) {
+            std::printf("  PROBLEM: %s\n", p.c_str());
+            ok = false;
+        }
+        std::fflush(stdout);
+    }
+    print_table(results);
+    const run_result& last = results.back();
+    const double per_core_1 = static_cast<double>(results[0].records_out) / results[0].workers_cpu_s;
+    const double scale = (static_cast<double>(last.records_out) / last.wall_s) /
+                         (static_cast<double>(results[0].records_out) / results[0].wall_s);
+    std::printf("\nper worker core: %.2f M records/s with 1 worker (target >= 5: %s); %u workers carry %.2fx the "
+                "records/s of 1 (wall time; the feeder shares the %u CPUs)\n\n",
+                per_core_1 / 1e6, per_core_1 >= target_per_core ? "met" : "NOT met", last.workers, scale, cpus);
+    print_json(results, s.lcores, db_path);
+    std::printf("{\"benchmark\":\"dpdk\",\"scaling_max_over_1\":%.3f,\"max_workers\":%u,\"cpus\":%u,\"exact\":%s}\n",
+                scale, last.workers, cpus, ok ? "true" : "false");
+    results.clear();
+    env.reset();
+    if (s.check && !ok) return 1;
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "dpdk_bench: %s\n", e.what());
+    return 1;
+}
