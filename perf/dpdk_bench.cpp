@@ -78,6 +78,7 @@ struct settings {
     size_t max_datagrams = 0;
     std::string lcores;
     unsigned rx_ring = 2048;  // frames per RX ring (NIC descriptors)
+    unsigned reps = 3;        // runs per worker count; the median by records/s per core is shown
     bool verify = false;
     bool check = false;
 };
@@ -209,6 +210,11 @@ struct run_result {
     pipeline::live_stats stats;
     std::map<std::string, uint64_t> drops;
     bool drained = false;
+    double per_core_min = 0, per_core_max = 0;  // over the repetitions
+    unsigned reps = 1;
+
+    double per_core() const { return static_cast<double>(records_out) / workers_cpu_s; }
+    double total() const { return static_cast<double>(records_out) / wall_s; }
 };
 
 uint64_t total_drops(const run_result& r) {
@@ -271,12 +277,12 @@ struct tx_counter {
 };
 
 run_result run(const settings& s, input& in, pipeline::dpdk_env& env, const enrich::as_database* db,
-               const std::string& db_path, unsigned workers) {
+               const std::string& db_path, unsigned workers, unsigned rep) {
     run_result r;
     r.workers = workers;
     const int socket = static_cast<int>(rte_socket_id());
     std::vector<rte_ring*> rx(workers), tx(workers);
-    const std::string tag = "dbench" + std::to_string(workers);
+    const std::string tag = "dbench" + std::to_string(workers) + "r" + std::to_string(rep);
     for (unsigned q = 0; q < workers; ++q) {
         rx[q] = rte_ring_create((tag + "rx" + std::to_string(q)).c_str(), s.rx_ring, socket,
                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -313,16 +319,20 @@ run_result run(const settings& s, input& in, pipeline::dpdk_env& env, const enri
         const auto feed_until = t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s.seconds));
         const uint64_t frame_limit = s.frames ? s.frames : UINT64_MAX;
         auto drain = [&] {
+            unsigned taken = 0;
             for (unsigned q = 0; q < workers; ++q) {
                 unsigned n = 0;
                 while ((n = rte_ring_sc_dequeue_burst(tx[q], reinterpret_cast<void**>(burst.data()), 512, nullptr)) > 0) {
                     out.take(q, burst.data(), n);
                     rte_pktmbuf_free_bulk(burst.data(), n);
+                    taken += n;
                 }
             }
+            return taken;
         };
         bool feeding = true;
         while (feeding) {
+            unsigned moved = 0;
             for (unsigned q = 0; q < workers && feeding; ++q) {
                 const std::vector<size_t>& list = per_queue[q];
                 if (list.empty() || rte_ring_free_count(rx[q]) < feed_burst) continue;
@@ -346,10 +356,14 @@ run_result run(const settings& s, input& in, pipeline::dpdk_env& env, const enri
                 // Room was checked and this is the only producer: the whole burst goes in.
                 rte_ring_sp_enqueue_bulk(rx[q], reinterpret_cast<void**>(burst.data()), n, nullptr);
                 r.frames_in += n;
+                moved += n;
                 if (r.frames_in >= frame_limit) feeding = false;
             }
-            drain();
+            moved += drain();
             if (steady::now() >= feed_until) feeding = false;
+            // Rings full and nothing sent: give the CPUs (shared with the workers) back a while;
+            // an RX ring holds milliseconds of a worker's work.
+            if (moved == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
         }
         // Let the workers finish: every frame taken off the RX rings and every output counted.
         const steady::time_point give_up = steady::now() + std::chrono::seconds(10);
@@ -429,37 +443,39 @@ std::vector<std::string> problems(const settings& s, const run_result& r) {
     return p;
 }
 
+double busy(const run_result& r) { return r.workers_cpu_s / (r.wall_s * r.workers); }
+
 void print_table(const std::vector<run_result>& rs) {
-    std::printf("\n%7s %10s %12s %8s %9s %5s %9s %13s %12s %6s %6s %6s\n", "workers", "frames", "records", "wall_s",
-                "wkr_cpu_s", "busy", "feed_cpu", "Mrec/s total", "Mrec/s/core", "vs 5M", "scale", "drops");
-    const double base = rs.empty() ? 0 : static_cast<double>(rs[0].records_out) / rs[0].wall_s;
+    std::printf("\n%7s %10s %12s %7s %9s %5s %8s %12s %12s %15s %6s %6s %6s\n", "workers", "frames", "records", "wall_s",
+                "wkr_cpu_s", "busy", "feed_cpu", "Mrec/s total", "Mrec/s/core", "(min .. max)", "vs 5M", "scale",
+                "drops");
+    const double base = rs.empty() ? 0 : rs[0].total();
     for (const run_result& r : rs) {
-        const double total = static_cast<double>(r.records_out) / r.wall_s;
-        const double per_core = static_cast<double>(r.records_out) / r.workers_cpu_s;
-        std::printf("%7u %10llu %12llu %8.3f %9.3f %5.2f %9.3f %13.2f %12.2f %6.2f %6.2f %6llu\n", r.workers,
-                    static_cast<unsigned long long>(r.frames_in), static_cast<unsigned long long>(r.records_out), r.wall_s,
-                    r.workers_cpu_s, r.workers_cpu_s / (r.wall_s * r.workers), r.feeder_cpu_s, total / 1e6, per_core / 1e6, per_core / target_per_core,
-                    base > 0 ? total / base : 0, static_cast<unsigned long long>(total_drops(r)));
+        std::printf("%7u %10llu %12llu %7.3f %9.3f %5.2f %8.3f %12.2f %12.2f  (%5.2f .. %5.2f) %6.2f %6.2f %6llu\n",
+                    r.workers, static_cast<unsigned long long>(r.frames_in),
+                    static_cast<unsigned long long>(r.records_out), r.wall_s, r.workers_cpu_s, busy(r), r.feeder_cpu_s,
+                    r.total() / 1e6, r.per_core() / 1e6, r.per_core_min / 1e6, r.per_core_max / 1e6,
+                    r.per_core() / target_per_core, base > 0 ? r.total() / base : 0,
+                    static_cast<unsigned long long>(total_drops(r)));
     }
 }
 
 void print_json(const std::vector<run_result>& rs, const std::string& lcores, const std::string& db) {
-    const double base = rs.empty() ? 0 : static_cast<double>(rs[0].records_out) / rs[0].wall_s;
-    const double base_core = rs.empty() ? 0 : static_cast<double>(rs[0].records_out) / rs[0].workers_cpu_s;
+    const double base = rs.empty() ? 0 : rs[0].total();
+    const double base_core = rs.empty() ? 0 : rs[0].per_core();
     for (const run_result& r : rs) {
-        const double total = static_cast<double>(r.records_out) / r.wall_s;
-        const double per_core = static_cast<double>(r.records_out) / r.workers_cpu_s;
-        std::printf("{\"benchmark\":\"dpdk\",\"workers\":%u,\"frames_in\":%llu,\"records_in\":%llu,\"records_out\":%llu,"
-                    "\"frames_out\":%llu,\"bytes_out\":%llu,\"wall_s\":%.4f,\"workers_cpu_s\":%.4f,\"feeder_cpu_s\":%.4f,"
-                    "\"workers_busy\":%.3f,\"records_per_s\":%.0f,\"records_per_s_per_core\":%.0f,\"per_core_basis\":\"workers_thread_cpu_time\","
-                    "\"records_per_s_per_core_wall\":%.0f,\"ratio_vs_target\":%.3f,\"scaling_vs_1\":%.3f,"
-                    "\"per_core_vs_1\":%.3f,\"drops\":{",
-                    r.workers, static_cast<unsigned long long>(r.frames_in), static_cast<unsigned long long>(r.records_in),
-                    static_cast<unsigned long long>(r.records_out), static_cast<unsigned long long>(r.frames_out),
-                    static_cast<unsigned long long>(r.bytes_out), r.wall_s, r.workers_cpu_s, r.feeder_cpu_s,
-                    r.workers_cpu_s / (r.wall_s * r.workers), total,
-                    per_core, total / r.workers, per_core / target_per_core, base > 0 ? total / base : 0,
-                    base_core > 0 ? per_core / base_core : 0);
+        std::printf("{\"benchmark\":\"dpdk\",\"workers\":%u,\"reps\":%u,\"frames_in\":%llu,\"records_in\":%llu,"
+                    "\"records_out\":%llu,\"frames_out\":%llu,\"bytes_out\":%llu,\"wall_s\":%.4f,\"workers_cpu_s\":%.4f,"
+                    "\"feeder_cpu_s\":%.4f,\"workers_busy\":%.3f,\"records_per_s\":%.0f,\"records_per_s_per_core\":%.0f,"
+                    "\"records_per_s_per_core_min\":%.0f,\"records_per_s_per_core_max\":%.0f,"
+                    "\"per_core_basis\":\"workers_thread_cpu_time\",\"records_per_s_per_worker_wall\":%.0f,"
+                    "\"ratio_vs_target\":%.3f,\"scaling_vs_1\":%.3f,\"per_core_vs_1\":%.3f,\"drops\":{",
+                    r.workers, r.reps, static_cast<unsigned long long>(r.frames_in),
+                    static_cast<unsigned long long>(r.records_in), static_cast<unsigned long long>(r.records_out),
+                    static_cast<unsigned long long>(r.frames_out), static_cast<unsigned long long>(r.bytes_out), r.wall_s,
+                    r.workers_cpu_s, r.feeder_cpu_s, busy(r), r.total(), r.per_core(), r.per_core_min, r.per_core_max,
+                    r.total() / r.workers, r.per_core() / target_per_core, base > 0 ? r.total() / base : 0,
+                    base_core > 0 ? r.per_core() / base_core : 0);
         bool first = true;
         for (const auto& [k, v] : r.drops) {
             std::printf("%s\"%s\":%llu", first ? "" : ",", k.c_str(), static_cast<unsigned long long>(v));
@@ -514,6 +530,8 @@ bool parse_args(int argc, char** argv, settings& s) {
                 if (!number(s.max_workers) || s.max_workers < 1 || s.max_workers > 64) return false;
             } else if (a == "--frames") {
                 if (!number(s.frames)) return false;
+            } else if (a == "--reps") {
+                if (!number(s.reps) || s.reps < 1 || s.reps > 20) return false;
             } else if (a == "--rx-ring") {
                 if (!number(s.rx_ring) || s.rx_ring < 64 || s.rx_ring > 65536 || (s.rx_ring & (s.rx_ring - 1)) != 0) return false;
             } else if (a == "--max-datagrams") {
@@ -606,28 +624,37 @@ int main(int argc, char** argv) try {
     std::vector<run_result> results;
     bool ok = true;
     for (unsigned w = 1; w <= s.max_workers; ++w) {
-        results.push_back(run(s, in, *env, db.get(), db_path, w));
-        const run_result& r = results.back();
-        std::printf("%u worker(s): records per queue", w);
-        for (uint64_t q : r.queue_records) std::printf(" %llu", static_cast<unsigned long long>(q));
-        std::printf(" per pass; in %llu, out %llu (mediators), %s %llu; feeder pool waits %llu\n",
-                    static_cast<unsigned long long>(r.records_in), static_cast<unsigned long long>(r.records_out),
-                    s.verify ? "output decoded to" : "not decoded:", static_cast<unsigned long long>(r.records_decoded),
-                    static_cast<unsigned long long>(r.feeder_pool_waits));
-        for (const std::string& p : problems(s, r)) {
-            std::printf("  PROBLEM: %s\n", p.c_str());
-            ok = false;
+        std::vector<run_result> reps;
+        for (unsigned k = 0; k < s.reps; ++k) {
+            reps.push_back(run(s, in, *env, db.get(), db_path, w, k));
+            const run_result& r = reps.back();
+            std::printf("%u worker(s), run %u: records per queue", w, k + 1);
+            for (uint64_t q : r.queue_records) std::printf(" %llu", static_cast<unsigned long long>(q));
+            std::printf(" per pass; in %llu, out %llu (mediators), %s %llu; %.2f M records/s/core, busy %.2f\n",
+                        static_cast<unsigned long long>(r.records_in), static_cast<unsigned long long>(r.records_out),
+                        s.verify ? "output decoded to" : "not decoded:", static_cast<unsigned long long>(r.records_decoded),
+                        r.per_core() / 1e6, busy(r));
+            for (const std::string& p : problems(s, r)) {
+                std::printf("  PROBLEM: %s\n", p.c_str());
+                ok = false;
+            }
+            std::fflush(stdout);
         }
-        std::fflush(stdout);
+        std::sort(reps.begin(), reps.end(), [](const run_result& a, const run_result& b) { return a.per_core() < b.per_core(); });
+        run_result median = reps[reps.size() / 2];
+        median.per_core_min = reps.front().per_core();
+        median.per_core_max = reps.back().per_core();
+        median.reps = s.reps;
+        results.push_back(std::move(median));
     }
     print_table(results);
     const run_result& last = results.back();
-    const double per_core_1 = static_cast<double>(results[0].records_out) / results[0].workers_cpu_s;
-    const double scale = (static_cast<double>(last.records_out) / last.wall_s) /
-                         (static_cast<double>(results[0].records_out) / results[0].wall_s);
-    std::printf("\nper worker core: %.2f M records/s with 1 worker (target >= 5: %s); %u workers carry %.2fx the "
-                "records/s of 1 (wall time; the feeder shares the %u CPUs)\n",
-                per_core_1 / 1e6, per_core_1 >= target_per_core ? "met" : "NOT met", last.workers, scale, cpus);
+    const double per_core_1 = results[0].per_core();
+    const double scale = last.total() / results[0].total();
+    std::printf("\nper worker core (median of %u runs): %.2f M records/s with 1 worker (target >= 5: %s), %.2f M with %u; "
+                "%u workers carry %.2fx the records/s of 1 (wall time; the feeder shares the %u CPUs)\n",
+                s.reps, per_core_1 / 1e6, per_core_1 >= target_per_core ? "met" : "NOT met", last.per_core() / 1e6,
+                last.workers, last.workers, scale, cpus);
     std::printf("busy: the workers' CPU time over wall time x workers; below 1 they waited for the feeder (or the "
                 "machine), which the per-core figure does not count\n\n");
     print_json(results, s.lcores, db_path);
