@@ -121,16 +121,21 @@ const std::initializer_list<std::pair<std::string_view, as_policy>> policy_names
     {"fill", as_policy::fill}, {"override", as_policy::override_}, {"never", as_policy::never}};
 
 void read_general(const section& s, general_config& g) {
-    s.allow_only({"listen_address", "listen_port", "output_port", "stats_address", "stats_port", "log_level"});
+    s.allow_only({"listen_address", "listen_port", "output_port", "stats_address", "stats_port",
+                  "stats_max_connections", "stats_idle_timeout_seconds", "log_level"});
     std::string text = g.listen_address;
     if (s.get("listen_address")) s.read_address("listen_address", text);
     g.listen_address = text;
     text = g.stats_address;
-    if (s.get("stats_address")) s.read_address("stats_address", text);
+    // An empty stats_address turns the stats port off.
+    if (s.get("stats_address")) s.read_string("stats_address", text);
+    if (!text.empty()) s.read_address("stats_address", text);
     g.stats_address = text;
     s.read_uint("listen_port", g.listen_port, 1, 65535);
     s.read_uint("output_port", g.output_port, 1, 65535);
-    s.read_uint("stats_port", g.stats_port, 1, 65535);
+    s.read_uint("stats_port", g.stats_port, 0, 65535);
+    s.read_uint("stats_max_connections", g.stats_max_connections, 1, 1024);
+    s.read_uint("stats_idle_timeout_seconds", g.stats_idle_timeout_seconds, 1, 86400);
     s.read_enum<std::string>("log_level", g.log_level,
                              {{"debug", "debug"}, {"info", "info"}, {"warning", "warning"}, {"error", "error"}});
 }

@@ -109,7 +109,7 @@ io:
 TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
     CHECK(error_of("general:\n  listen_prot: 2055\n") ==
           "test.yaml:2: general.listen_prot: unknown key (expected one of: listen_address, listen_port, "
-          "output_port, stats_address, stats_port, log_level)");
+          "output_port, stats_address, stats_port, stats_max_connections, stats_idle_timeout_seconds, log_level)");
     CHECK(error_of("general:\n  listen_port: 70000\n") ==
           "test.yaml:2: general.listen_port: must be between 1 and 65535, not 70000");
     CHECK(error_of("general:\n  listen_port: abc\n") == "test.yaml:2: general.listen_port: must be a whole number, not 'abc'");
@@ -266,4 +266,21 @@ TEST_CASE("storeSection", "[config]") {
     CHECK(error_of("store:\n  path: \"\"\n") == "test.yaml:2: store.path: must be an absolute path");
     CHECK(error_of("store:\n  dir: /x\n") == "test.yaml:2: store.dir: unknown key (expected one of: enabled, path)");
     CHECK(error_of("store: [1]\n") == "test.yaml:1: store: must be a mapping");
+}
+
+TEST_CASE("statsPortKeys", "[config]") {
+    const auto d = config::parse("", "empty.yaml", false);
+    CHECK(d.general.stats_max_connections == 16);
+    CHECK(d.general.stats_idle_timeout_seconds == 300);
+    const auto c = config::parse("general:\n  stats_address: \"\"\n  stats_port: 0\n  stats_max_connections: 4\n"
+                                 "  stats_idle_timeout_seconds: 10\n",
+                                 "stats.yaml", false);
+    CHECK(c.general.stats_address.empty());  // the port is off
+    CHECK(c.general.stats_port == 0);        // the kernel picks
+    CHECK(c.general.stats_max_connections == 4);
+    CHECK(c.general.stats_idle_timeout_seconds == 10);
+    CHECK(error_of("general:\n  stats_max_connections: 0\n") ==
+          "test.yaml:2: general.stats_max_connections: must be between 1 and 1024, not 0");
+    CHECK(error_of("general:\n  stats_address: nowhere\n") ==
+          "test.yaml:2: general.stats_address: 'nowhere' is not an IPv4 or IPv6 address");
 }

@@ -74,8 +74,10 @@ struct general_config {
     std::string listen_address = "0.0.0.0";
     uint16_t listen_port = 2055;
     uint16_t output_port = 2056;   // default port of collectors that name none
-    std::string stats_address = "127.0.0.1";
-    uint16_t stats_port = 9999;
+    std::string stats_address = "127.0.0.1";  // empty: no stats port
+    uint16_t stats_port = 9999;                // 0: the kernel picks (the daemon logs it)
+    uint32_t stats_max_connections = 16;
+    uint32_t stats_idle_timeout_seconds = 300;
     std::string log_level = "info";
 };
 
