@@ -239,7 +239,7 @@ class enricher_box(box):
         workers = int(self.options.get('workers', self.args.workers))
         mtu = int(self.options.get('mtu', 1500))
         burst = int(self.options.get('burst', 32))
-        cfg.write_text(f"""general: {{listen_address: 127.0.0.1, listen_port: {port}}}
+        cfg.write_text(f"""general: {{listen_address: 127.0.0.1, listen_port: {port}, stats_port: 0}}
 enrichment:
   asn_database: {db / 'asn.mmdb'}
   country_database: {db / 'country.mmdb'}

@@ -192,7 +192,7 @@ def run(a, work, version, family, layout='fused'):
     keyed = check_live.write_traffic(traffic, flows)
     cfg = work / f'dpdk-{tag}.yaml'
     cfg.write_text(f"""
-general: {{listen_port: {LISTEN}}}
+general: {{listen_port: {LISTEN}, stats_port: 0}}
 performance: {{{workers}}}
 enrichment:
   asn_database: {a.db_dir}/asn.mmdb

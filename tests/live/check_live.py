@@ -141,7 +141,7 @@ def run_version(a, work, version, traffic, flows, layout='fused', reload=False, 
     io = ('io: {layout: split, eal_args: ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", '
           '"--lcores=(0-2)@(0-1)", "--log-level=lib.*:error"]}' if layout == 'split' else '')
     cfg.write_text(f"""
-general: {{listen_address: 127.0.0.1, listen_port: {dport}}}
+general: {{listen_address: 127.0.0.1, listen_port: {dport}, stats_port: 0}}
 enrichment:
   asn_database: {a.db_dir}/asn.mmdb
   country_database: {a.db_dir}/country.mmdb

@@ -73,7 +73,7 @@ def main():
         flowdir.mkdir()
         cfg = work / 'reload.yaml'
         cfg.write_text(f"""
-general: {{listen_address: 127.0.0.1, listen_port: {dport}}}
+general: {{listen_address: 127.0.0.1, listen_port: {dport}, stats_port: 0}}
 enrichment:
   asn_database: {a.db_dir}/asn.mmdb
   country_database: {a.db_dir}/country.mmdb
