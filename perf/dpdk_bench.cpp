@@ -630,10 +630,12 @@ int main(int argc, char** argv) try {
             const run_result& r = reps.back();
             std::printf("%u worker(s), run %u: records per queue", w, k + 1);
             for (uint64_t q : r.queue_records) std::printf(" %llu", static_cast<unsigned long long>(q));
-            std::printf(" per pass; in %llu, out %llu (mediators), %s %llu; %.2f M records/s/core, busy %.2f\n",
+            std::printf(" per pass; in %llu, out %llu (mediators), %s %llu; AS lookups %llu, filled %llu; "
+                        "%.2f M records/s/core, busy %.2f\n",
                         static_cast<unsigned long long>(r.records_in), static_cast<unsigned long long>(r.records_out),
                         s.verify ? "output decoded to" : "not decoded:", static_cast<unsigned long long>(r.records_decoded),
-                        r.per_core() / 1e6, busy(r));
+                        static_cast<unsigned long long>(r.stats.enrich.lookups),
+                        static_cast<unsigned long long>(r.stats.enrich.filled), r.per_core() / 1e6, busy(r));
             for (const std::string& p : problems(s, r)) {
                 std::printf("  PROBLEM: %s\n", p.c_str());
                 ok = false;
