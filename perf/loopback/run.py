@@ -246,6 +246,7 @@ enrichment:
 forwarding:
   collectors: [{{host: 127.0.0.1, port: {sink_port}, mtu: {mtu}}}]
 performance: {{workers: {workers}}}
+store: {{path: {cfg.parent / 'store'}}}
 io:
   backend: socket
   layout: fused

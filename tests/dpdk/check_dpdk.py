@@ -193,6 +193,7 @@ def run(a, work, version, family, layout='fused'):
     cfg = work / f'dpdk-{tag}.yaml'
     cfg.write_text(f"""
 general: {{listen_port: {LISTEN}, stats_port: 0}}
+store: {{path: {work}/store-{tag}}}
 performance: {{{workers}}}
 enrichment:
   asn_database: {a.db_dir}/asn.mmdb
