@@ -51,7 +51,8 @@ template_sync::template_sync(std::unique_ptr<template_store> store, size_t worke
         if (auto def = to_def(t)) loaded_.push_back({t.stream, std::move(def), t.last_seen_ms});
     }
     std::string error;
-    store_->commit(error);  // the expired ones; a failure shows again at the first tick
+    // Removes the expired ones. Should that fail they stay on disk, unused, until the next load.
+    store_->commit(error);
 }
 
 size_t template_sync::attach(size_t index, pipeline::flow_worker& w) {
