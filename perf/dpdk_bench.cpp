@@ -50,6 +50,7 @@
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/live_pipeline.hpp"
 #include "ipfix/proto/decoder.hpp"
+#include "frame_feed.hpp"
 #include "pcap_payloads.hpp"
 
 namespace {
@@ -82,98 +83,6 @@ struct settings {
     bool verify = false;
     bool check = false;
 };
-
-// ---- the input: frames around the capture's payloads ----------------------------------------
-
-struct frame {
-    size_t offset = 0;  // into input::bytes
-    uint16_t length = 0;
-    uint32_t records_first = 0;  // records in it the first time its exporter's stream passes
-    uint32_t records_again = 0;  // and on every later pass (templates known by then)
-    size_t exporter = 0;
-};
-
-struct input {
-    std::vector<uint8_t> bytes;
-    std::vector<frame> frames;                  // capture order
-    std::vector<proto::ip_address> exporters;   // distinct source addresses
-    std::vector<uint64_t> exporter_records;     // per pass
-    uint64_t records_per_pass = 0;
-};
-
-// Records per datagram as the daemon's decoder counts them, in a first and a second pass
-// (a second pass of the same exporter finds its templates known).
-input build_input(const perf::datagram_set& capture) {
-    input in;
-    const auto v4 = *proto::ip_address::parse(our_v4);
-    const auto v6 = *proto::ip_address::parse(our_v6);
-    proto::decoder dec;
-    proto::decoded_message msg;
-    std::vector<uint32_t> first(capture.datagrams.size());
-    for (int pass = 0; pass < 2; ++pass) {
-        for (size_t i = 0; i < capture.datagrams.size(); ++i) {
-            const perf::datagram& d = capture.datagrams[i];
-            dec.decode(d.from, capture.payload(d), d.time_ms, msg);
-            const auto n = static_cast<uint32_t>(msg.records.size());
-            if (pass == 0) {
-                first[i] = n;
-                continue;
-            }
-            frame f;
-            f.records_first = first[i];
-            f.records_again = n;
-            auto it = std::find(in.exporters.begin(), in.exporters.end(), d.from.address);
-            f.exporter = static_cast<size_t>(it - in.exporters.begin());
-            if (it == in.exporters.end()) {
-                in.exporters.push_back(d.from.address);
-                in.exporter_records.push_back(0);
-            }
-            in.exporter_records[f.exporter] += n;
-            in.records_per_pass += n;
-            io::eth::udp_route r;
-            r.source_mac = exporter_mac;
-            r.source = d.from.address;
-            r.source_port = d.from.port;
-            r.destination = d.from.address.family == 6 ? v6 : v4;
-            r.destination_port = listen_port;
-            const std::span<const uint8_t> payload = capture.payload(d);
-            const size_t headers = io::eth::udp_headers_length(d.from.address.family);
-            f.offset = in.bytes.size();
-            f.length = static_cast<uint16_t>(headers + payload.size());
-            in.bytes.resize(in.bytes.size() + f.length);
-            uint8_t* p = in.bytes.data() + f.offset;
-            std::memcpy(p + headers, payload.data(), payload.size());
-            if (!io::eth::write_udp_headers({p, headers}, r, {p + headers, payload.size()}, static_cast<uint16_t>(i))) {
-                throw std::runtime_error("cannot build the frame of datagram " + std::to_string(i));
-            }
-            in.frames.push_back(f);
-        }
-    }
-    return in;
-}
-
-// The port's MAC as each frame's destination (the ring PMD picks it per port).
-void address_frames(input& in, const rte_ether_addr& mac) {
-    for (const frame& f : in.frames) std::memcpy(in.bytes.data() + f.offset, mac.addr_bytes, 6);
-}
-
-// Exporters onto queues as RSS would keep them (each on one), balanced by records.
-std::vector<std::vector<size_t>> spread(const input& in, unsigned queues, std::vector<uint64_t>& load) {
-    std::vector<size_t> order(in.exporters.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return in.exporter_records[a] > in.exporter_records[b]; });
-    std::vector<unsigned> queue_of(in.exporters.size());
-    load.assign(queues, 0);
-    for (size_t e : order) {
-        const auto q = static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
-        queue_of[e] = q;
-        load[q] += in.exporter_records[e];
-    }
-    std::vector<std::vector<size_t>> per_queue(queues);
-    for (size_t i = 0; i < in.frames.size(); ++i) per_queue[queue_of[in.frames[i].exporter]].push_back(i);
-    return per_queue;
-}
 
 // ---- per-thread CPU clocks of the lcores ----------------------------------------------------
 
@@ -276,7 +185,7 @@ struct tx_counter {
     }
 };
 
-run_result run(const settings& s, input& in, pipeline::dpdk_env& env, const enrich::as_database* db,
+run_result run(const settings& s, perf::frame_input& in, pipeline::dpdk_env& env, const enrich::as_database* db,
                const std::string& db_path, unsigned workers, unsigned rep) {
     run_result r;
     r.workers = workers;
@@ -295,8 +204,10 @@ run_result run(const settings& s, input& in, pipeline::dpdk_env& env, const enri
     if (port < 0) throw std::runtime_error("rte_eth_from_rings failed for " + tag);
     rte_ether_addr mac{};
     rte_eth_macaddr_get(static_cast<uint16_t>(port), &mac);
-    address_frames(in, mac);
-    const std::vector<std::vector<size_t>> per_queue = spread(in, workers, r.queue_records);
+    io::eth::mac_address port_mac{};
+    std::memcpy(port_mac.data(), mac.addr_bytes, port_mac.size());
+    in.set_destination(port_mac);  // the ring PMD picks a MAC per port
+    const std::vector<std::vector<size_t>> per_queue = perf::spread_over_queues(in, workers, r.queue_records);
 
     const config::daemon_config cfg = config::parse(make_yaml(workers, "net_ring_" + tag, db_path), "dpdk_bench", false);
     tx_counter out;
@@ -343,7 +254,7 @@ run_result run(const settings& s, input& in, pipeline::dpdk_env& env, const enri
                 }
                 for (unsigned k = 0; k < n; ++k) {
                     cursor& c = cur[q];
-                    const frame& f = in.frames[list[c.next]];
+                    const perf::feed_frame& f = in.frames[list[c.next]];
                     std::memcpy(rte_pktmbuf_mtod(burst[k], uint8_t*), in.bytes.data() + f.offset, f.length);
                     burst[k]->data_len = f.length;
                     burst[k]->pkt_len = f.length;
@@ -569,7 +480,8 @@ int main(int argc, char** argv) try {
     perf::datagram_set capture = perf::load_udp_payloads(s.capture, 4739);
     if (s.max_datagrams && capture.datagrams.size() > s.max_datagrams) capture.datagrams.resize(s.max_datagrams);
     if (capture.datagrams.empty()) throw std::runtime_error(s.capture + ": no UDP datagrams to port 4739");
-    input in = build_input(capture);
+    perf::frame_input in = perf::build_frames(capture, {*proto::ip_address::parse(our_v4),
+                                                        *proto::ip_address::parse(our_v6), listen_port, exporter_mac});
     std::printf("input: %s: %zu datagrams from %zu exporters, %llu records per pass (%.1f per datagram)\n",
                 s.capture.c_str(), in.frames.size(), in.exporters.size(),
                 static_cast<unsigned long long>(in.records_per_pass),
