@@ -2,8 +2,8 @@
 // from rte_rings (rte_eth_from_rings: one RX and one TX ring per queue), fed by the main lcore:
 // records/s per worker core, for 1..N workers, each a fresh pipeline in the same run.
 //
-//   dpdk_bench CAPTURE.pcap [--make-capture PATH] [--db FILE]... [--max-workers N] [--seconds S]
-//              [--frames N] [--max-datagrams N] [--rx-ring N] [--lcores SPEC] [--verify] [--check]
+//   dpdk_bench CAPTURE.pcap [--make-capture PATH] [--db FILE|none]... [--max-workers N] [--seconds S]
+//              [--frames N] [--reps N] [--max-datagrams N] [--rx-ring N] [--lcores SPEC] [--verify] [--check]
 //
 // The feeder plays the NIC and the wire: Ethernet/IPv4|IPv6/UDP frames are built once around
 // the capture's payloads (from each exporter's own address to the port's address and listen
@@ -11,10 +11,14 @@
 // (what RSS would do; net_ring has none), for --frames frames or --seconds, whichever comes
 // first; the TX rings are drained and counted (frames, bytes; records by decoding the output
 // with --verify). The collector is reached through a static neighbour (no ARP). Enrichment uses
-// the first --db that exists ("none": enrichment off).
+// the first --db that exists ("none": enrichment off). Per worker core means per second of the
+// worker lcores' thread CPU time (pthread_getcpuclockid), as the lcores share the CPUs with
+// the feeder and, on a small box, with everything else.
 // --check: exit 1 unless, for every worker count, records out == records in exactly, nothing
 // was dropped, and (with --verify) the output decodes to exactly the input's records.
 #include <pthread.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,9 +43,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include "ipfix/config/config.hpp"
 #include "ipfix/enrich/as_database.hpp"
@@ -185,6 +186,84 @@ struct tx_counter {
     }
 };
 
+// The main lcore's side of the port: puts frames on the RX rings while they have room (each
+// queue replays its exporters' frames round and round) and takes the output off the TX rings.
+class ring_feeder {
+public:
+    ring_feeder(const perf::frame_input& in, std::vector<std::vector<size_t>> per_queue, std::vector<rte_ring*> rx,
+                std::vector<rte_ring*> tx, rte_mempool* pool, tx_counter& out)
+        : in_(in), per_queue_(std::move(per_queue)), rx_(std::move(rx)), tx_(std::move(tx)), pool_(pool), out_(out),
+          cursors_(rx_.size()) {}
+
+    // One burst onto every RX ring with room, without going over `limit` frames in all.
+    // Returns the frames put on.
+    unsigned fill(uint64_t limit) {
+        unsigned moved = 0;
+        for (size_t q = 0; q < rx_.size() && frames_ < limit; ++q) {
+            const std::vector<size_t>& list = per_queue_[q];
+            if (list.empty() || rte_ring_free_count(rx_[q]) < feed_burst) continue;
+            const auto n = static_cast<unsigned>(std::min<uint64_t>(feed_burst, limit - frames_));
+            if (rte_pktmbuf_alloc_bulk(pool_, burst_.data(), n) != 0) {
+                ++pool_waits_;
+                continue;
+            }
+            cursor& c = cursors_[q];
+            for (unsigned k = 0; k < n; ++k) {
+                const perf::feed_frame& f = in_.frames[list[c.next]];
+                std::memcpy(rte_pktmbuf_mtod(burst_[k], uint8_t*), in_.bytes.data() + f.offset, f.length);
+                burst_[k]->data_len = f.length;
+                burst_[k]->pkt_len = f.length;
+                records_ += c.wrapped ? f.records_again : f.records_first;
+                if (++c.next == list.size()) {
+                    c.next = 0;
+                    c.wrapped = true;
+                }
+            }
+            // Room was checked and this is the only producer: the whole burst goes in.
+            rte_ring_sp_enqueue_bulk(rx_[q], reinterpret_cast<void**>(burst_.data()), n, nullptr);
+            frames_ += n;
+            moved += n;
+        }
+        return moved;
+    }
+
+    // Counts and frees what the workers sent; returns the frames taken.
+    unsigned drain() {
+        unsigned taken = 0;
+        for (size_t q = 0; q < tx_.size(); ++q) {
+            unsigned n = 0;
+            while ((n = rte_ring_sc_dequeue_burst(tx_[q], reinterpret_cast<void**>(burst_.data()),
+                                                  static_cast<unsigned>(burst_.size()), nullptr)) > 0) {
+                out_.take(static_cast<unsigned>(q), burst_.data(), n);
+                rte_pktmbuf_free_bulk(burst_.data(), n);
+                taken += n;
+            }
+        }
+        return taken;
+    }
+
+    bool rx_empty() const {
+        return std::all_of(rx_.begin(), rx_.end(), [](const rte_ring* r) { return rte_ring_empty(r) != 0; });
+    }
+    uint64_t frames() const { return frames_; }
+    uint64_t records() const { return records_; }
+    uint64_t pool_waits() const { return pool_waits_; }
+
+private:
+    struct cursor {
+        size_t next = 0;
+        bool wrapped = false;  // the queue's exporters came round again
+    };
+    const perf::frame_input& in_;
+    std::vector<std::vector<size_t>> per_queue_;
+    std::vector<rte_ring*> rx_, tx_;
+    rte_mempool* pool_;
+    tx_counter& out_;
+    std::vector<cursor> cursors_;
+    std::array<rte_mbuf*, 512> burst_{};
+    uint64_t frames_ = 0, records_ = 0, pool_waits_ = 0;
+};
+
 run_result run(const settings& s, perf::frame_input& in, pipeline::dpdk_env& env, const enrich::as_database* db,
                const std::string& db_path, unsigned workers, unsigned rep) {
     run_result r;
@@ -218,92 +297,38 @@ run_result run(const settings& s, perf::frame_input& in, pipeline::dpdk_env& env
         std::string error;
         if (!p.start(error)) throw std::runtime_error("pipeline: " + error);
 
-        struct cursor {
-            size_t next = 0;
-            bool wrapped = false;
-        };
-        std::vector<cursor> cur(workers);
-        std::array<rte_mbuf*, 512> burst{};
+        ring_feeder feed(in, per_queue, rx, tx, env.pool(), out);
         const double cpu0 = workers_cpu_seconds();
         const double feeder0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
         const steady::time_point t0 = steady::now();
         const auto feed_until = t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s.seconds));
-        const uint64_t frame_limit = s.frames ? s.frames : UINT64_MAX;
-        auto drain = [&] {
-            unsigned taken = 0;
-            for (unsigned q = 0; q < workers; ++q) {
-                unsigned n = 0;
-                while ((n = rte_ring_sc_dequeue_burst(tx[q], reinterpret_cast<void**>(burst.data()), 512, nullptr)) > 0) {
-                    out.take(q, burst.data(), n);
-                    rte_pktmbuf_free_bulk(burst.data(), n);
-                    taken += n;
-                }
-            }
-            return taken;
-        };
-        bool feeding = true;
-        while (feeding) {
-            unsigned moved = 0;
-            for (unsigned q = 0; q < workers && feeding; ++q) {
-                const std::vector<size_t>& list = per_queue[q];
-                if (list.empty() || rte_ring_free_count(rx[q]) < feed_burst) continue;
-                const auto n = static_cast<unsigned>(std::min<uint64_t>(feed_burst, frame_limit - r.frames_in));
-                if (rte_pktmbuf_alloc_bulk(env.pool(), burst.data(), n) != 0) {
-                    ++r.feeder_pool_waits;
-                    continue;
-                }
-                for (unsigned k = 0; k < n; ++k) {
-                    cursor& c = cur[q];
-                    const perf::feed_frame& f = in.frames[list[c.next]];
-                    std::memcpy(rte_pktmbuf_mtod(burst[k], uint8_t*), in.bytes.data() + f.offset, f.length);
-                    burst[k]->data_len = f.length;
-                    burst[k]->pkt_len = f.length;
-                    r.records_in += c.wrapped ? f.records_again : f.records_first;
-                    if (++c.next == list.size()) {
-                        c.next = 0;
-                        c.wrapped = true;
-                    }
-                }
-                // Room was checked and this is the only producer: the whole burst goes in.
-                rte_ring_sp_enqueue_bulk(rx[q], reinterpret_cast<void**>(burst.data()), n, nullptr);
-                r.frames_in += n;
-                moved += n;
-                if (r.frames_in >= frame_limit) feeding = false;
-            }
-            moved += drain();
-            if (steady::now() >= feed_until) feeding = false;
+        const uint64_t limit = s.frames ? s.frames : UINT64_MAX;
+        while (feed.frames() < limit && steady::now() < feed_until) {
+            const unsigned moved = feed.fill(limit) + feed.drain();
             // Rings full and nothing sent: give the CPUs (shared with the workers) back a while;
             // an RX ring holds milliseconds of a worker's work.
             if (moved == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
         }
         // Let the workers finish: every frame taken off the RX rings and every output counted.
         const steady::time_point give_up = steady::now() + std::chrono::seconds(10);
-        steady::time_point t1 = steady::now();
-        double cpu1 = 0;
         for (;;) {
-            drain();
-            bool empty = true;
-            for (unsigned q = 0; q < workers; ++q) empty = empty && rte_ring_empty(rx[q]);
+            feed.drain();
             const pipeline::live_stats st = p.stats();
-            if (empty && st.io.rx_frames == r.frames_in && st.io.tx_datagrams == out.frames) {
-                t1 = steady::now();
-                cpu1 = workers_cpu_seconds();
-                r.drained = true;
-                break;
-            }
-            if (steady::now() > give_up) {
-                t1 = steady::now();
-                cpu1 = workers_cpu_seconds();
-                break;
-            }
+            r.drained = feed.rx_empty() && st.io.rx_frames == feed.frames() && st.io.tx_datagrams == out.frames;
+            if (r.drained || steady::now() > give_up) break;
             std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
+        const steady::time_point t1 = steady::now();
+        const double cpu1 = workers_cpu_seconds();
         r.feeder_cpu_s = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - feeder0;
         r.wall_s = std::chrono::duration<double>(t1 - t0).count();
         r.workers_cpu_s = cpu1 - cpu0;
         p.stop();
-        drain();
+        feed.drain();
         r.stats = p.stats();
+        r.frames_in = feed.frames();
+        r.records_in = feed.records();
+        r.feeder_pool_waits = feed.pool_waits();
     }
     // The port was closed with the pipeline; its rings (and what a stopped run left on them) are ours.
     std::array<rte_mbuf*, 512> left{};
@@ -472,7 +497,7 @@ int main(int argc, char** argv) try {
     if (!parse_args(argc, argv, s)) {
         std::fprintf(stderr,
                      "usage: dpdk_bench CAPTURE.pcap [--make-capture PATH] [--db FILE|none]... [--max-workers N]\n"
-                     "                  [--seconds S] [--frames N] [--max-datagrams N] [--rx-ring N] [--lcores SPEC]\n"
+                     "                  [--seconds S] [--frames N] [--reps N] [--max-datagrams N] [--rx-ring N] [--lcores SPEC]\n"
                      "                  [--verify] [--check]\n");
         return 2;
     }
