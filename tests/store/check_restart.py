@@ -4,8 +4,8 @@ AS database; its datagrams are split into their template sets and their data set
 daemon (store in a temp dir) gets the templates only, is stopped and started again, and then
 gets the data only, from the same exporter address and port: nfcapd must receive every flow
 once, enriched with the AS numbers mmdblookup gives. `--list-templates` must show exactly the
-templates softflowd sent. The same data after a restart with an empty store must not decode
-(nothing at the collector): the check can fail.
+templates softflowd sent, also after a kill -9. The same data after a restart with an empty
+store must not decode (nothing at the collector): the check can fail.
 
   check_restart.py --enricher E --db-dir DIR --mmdblookup M --softflowd S --nfcapd N --nfdump N
 
@@ -106,8 +106,9 @@ store: {{path: {store}}}
     return cfg
 
 
-def run_daemon(a, work, cfg, tag, sender, dport, messages):
-    """Starts the daemon, sends `messages` from the sender socket, stops it; returns its log."""
+def run_daemon(a, work, cfg, tag, sender, dport, messages, kill=False):
+    """Starts the daemon, sends `messages` from the sender socket, stops it (SIGTERM, or with
+    `kill` SIGKILL once its control thread has had two ticks); returns its log."""
     dlog = work / f'daemon-{tag}.log'
     daemon = subprocess.Popen([a.enricher, '-c', cfg], stdout=open(dlog, 'w'), stderr=subprocess.STDOUT,
                               start_new_session=True)
@@ -116,6 +117,11 @@ def run_daemon(a, work, cfg, tag, sender, dport, messages):
         for m in messages:
             sender.sendto(m, ('127.0.0.1', dport))
         time.sleep(1.0)  # the daemon's control thread ticks once a second; its bursts out
+        if kill:
+            time.sleep(1.0)
+            os.killpg(daemon.pid, signal.SIGKILL)
+            daemon.wait(timeout=live.STOP_TIMEOUT_S)
+            return dlog.read_text(errors='replace')
         rc = live.stop(daemon)
     finally:
         if daemon.poll() is None:
@@ -227,7 +233,17 @@ def main():
         print(f'{"FAIL" if problems else "ok"}: templates, restart, data only -> {checked} of {len(keyed)} flows '
               f'at nfcapd with the AS numbers mmdblookup gives; {len(sent_templates)} templates listed')
 
-        # 4. Control: an empty store, the same data only: nothing decodes.
+        # 4. kill -9 after the templates came: the store opens and holds them all.
+        killed_store = work / 'killed-store'
+        cfg = write_config(a, work, 'killed', dport, live.free_udp_port(), killed_store)
+        run_daemon(a, work, cfg, 'killed', sender, dport, template_msgs, kill=True)
+        p = subprocess.run([a.enricher, '--list-templates', '-c', cfg], capture_output=True, text=True, timeout=60)
+        if p.returncode != 0 or len(p.stdout.splitlines()) != len(sent_templates) + 2:
+            problems.append(f'after kill -9: exit {p.returncode}, want {len(sent_templates)} templates: {p.stdout}{p.stderr}')
+        else:
+            print(f'ok: kill -9 after the templates: the store opens with all {len(sent_templates)}')
+
+        # 5. Control: an empty store, the same data only: nothing decodes.
         def control_run(cport):
             return run_daemon(a, work, write_config(a, work, 'control', dport, cport, work / 'empty-store'), 'control',
                               sender, dport, data_msgs)
