@@ -13,6 +13,7 @@
 #include "ipfix/enrich/table_loader.hpp"
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/live_pipeline.hpp"
+#include "ipfix/stats/from_config.hpp"
 #include "ipfix/store/template_sync.hpp"
 
 namespace ipfix::daemon {
@@ -56,6 +57,10 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
     std::vector<std::string> out;
     if (a.general.listen_address != b.general.listen_address || a.general.listen_port != b.general.listen_port)
         out.push_back("general.listen_*");
+    if (a.general.stats_address != b.general.stats_address || a.general.stats_port != b.general.stats_port ||
+        a.general.stats_max_connections != b.general.stats_max_connections ||
+        a.general.stats_idle_timeout_seconds != b.general.stats_idle_timeout_seconds)
+        out.push_back("general.stats_*");
     bool collectors = a.forwarding.collectors.size() != b.forwarding.collectors.size();
     for (size_t i = 0; !collectors && i < a.forwarding.collectors.size(); ++i) {
         const auto& x = a.forwarding.collectors[i];
@@ -145,6 +150,19 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     if (stored_templates) {
         pipe.on_worker_ready([&](size_t i, pipeline::flow_worker& w) { stored_templates->attach(i, w); });
     }
+    // The stats port binds before the pipeline starts: a port in use (most often a second
+    // instance) stops the daemon before it forwards anything, rather than running unwatched.
+    std::unique_ptr<stats::stats_server> stats_port;
+    if (stats::stats_enabled(config.general)) {
+        stats_port = std::make_unique<stats::stats_server>(
+            stats::server_options(config.general),
+            stats::stats_source{[&pipe] { return pipe.stats(); }, [&pipe] { return pipe.running(); },
+                                stats::collector_names(config.forwarding)});
+        if (!stats_port->open(error)) {
+            log << "ipfix-enricher: " << error << "\n";
+            return 1;
+        }
+    }
     if (!pipe.start(error)) {
         log << "ipfix-enricher: " << error << "\n";
         return 1;
@@ -153,6 +171,11 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         << config.performance.workers << " worker" << (config.performance.workers == 1 ? "" : "s") << ", "
         << (config.io.layout == config::pipeline_layout::fused ? "fused" : "split") << " layout), forwarding to "
         << config.forwarding.collectors.size() << " collector(s)\n";
+    if (stats_port) {
+        stats_port->start();
+        log << "ipfix-enricher: stats port on " << stats::endpoint_text(config.general.stats_address, stats_port->port())
+            << " (telnet and HTTP)\n";
+    }
     log.flush();
     sd_notify(0, "READY=1\nSTATUS=forwarding");
 
@@ -172,6 +195,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     }
     sd_notify(0, "STOPPING=1");
     log << "ipfix-enricher: stopping: draining and flushing\n";
+    if (stats_port) stats_port->stop();
     pipe.stop();
     if (stored_templates) stored_templates->tick(log);
     log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";
