@@ -330,7 +330,7 @@ void read_forwarding(const section& s, forwarding_config& f, const general_confi
     if (!list.IsSequence()) s.fail(list, s.key("collectors"), "must be a list of {host, port}");
     for (size_t i = 0; i < list.size(); ++i) {
         const section c(list[i], s.key("collectors") + "[" + std::to_string(i) + "]", s.file());
-        c.allow_only({"host", "port", "version", "source_address", "mtu"});
+        c.allow_only({"host", "port", "version", "source_address", "mtu", "transport", "spool_max_bytes"});
         collector_config col;
         col.port = g.output_port;
         if (!c.get("host")) c.fail(list[i], c.key("host"), "is required");
@@ -340,6 +340,14 @@ void read_forwarding(const section& s, forwarding_config& f, const general_confi
         c.read_enum("source_address", col.source_address,
                     {{"own", source_address_mode::own}, {"exporter", source_address_mode::exporter}});
         c.read_uint("mtu", col.mtu, 576, 9216);
+        c.read_enum("transport", col.transport, {{"udp", collector_transport::udp}, {"tcp", collector_transport::tcp}});
+        c.read_uint("spool_max_bytes", col.spool_max_bytes, 65536, uint64_t{1} << 40);
+        if (col.transport == collector_transport::tcp && col.version != output_version::ipfix) {
+            c.fail(c.get("transport"), c.key("transport"), "tcp carries IPFIX only: set version: ipfix");
+        }
+        if (col.transport == collector_transport::tcp && col.source_address == source_address_mode::exporter) {
+            c.fail(c.get("source_address"), c.key("source_address"), "exporter needs transport udp");
+        }
         f.collectors.push_back(col);
     }
 }

@@ -53,6 +53,9 @@ struct enrichment_config {
 
 enum class output_version : uint8_t { same, ipfix };
 enum class source_address_mode : uint8_t { own, exporter };
+// TCP (RFC 7011 §10.4) carries IPFIX only; its messages go through a spool when the collector
+// is down or slow (store.path), replayed in order when it is back.
+enum class collector_transport : uint8_t { udp, tcp };
 
 struct collector_config {
     std::string host;
@@ -61,6 +64,8 @@ struct collector_config {
     output_version version = output_version::same;
     source_address_mode source_address = source_address_mode::own;
     uint16_t mtu = 1500;
+    collector_transport transport = collector_transport::udp;
+    uint64_t spool_max_bytes = 256ull << 20;  // tcp: the spool's cap; the oldest goes beyond it
 };
 
 struct forwarding_config {
