@@ -4,6 +4,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "ipfix/enrich/table_loader.hpp"
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/live_pipeline.hpp"
+#include "ipfix/pipeline/record_tap.hpp"
 #include "ipfix/stats/from_config.hpp"
 #include "ipfix/store/template_sync.hpp"
 
@@ -179,17 +181,27 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     log.flush();
     sd_notify(0, "READY=1\nSTATUS=forwarding");
 
+    // Enriched records for the tail stream and the retention store: each adds a consumer.
+    pipeline::record_feed records;
+    const std::vector<pipeline::record_tap*> taps = pipe.taps();
+    // Records are drained every tenth of a second (a tap holds about that much at full rate);
+    // the rest of the housekeeping runs once a second.
+    using control_clock = std::chrono::steady_clock;
+    auto next_second = control_clock::now();
     for (;;) {
-        timespec wait{1, 0};
+        timespec wait{0, 100'000'000};
         siginfo_t info{};
         const int sig = sigtimedwait(&signals, &info, &wait);
-        sd_notify(0, "WATCHDOG=1");
         if (sig == SIGTERM || sig == SIGINT) break;
         if (sig == SIGHUP) {
             sd_notify(0, "RELOADING=1");
             reload(config, db.get(), log);
             sd_notify(0, "READY=1");
         }
+        records.poll(taps);
+        if (control_clock::now() < next_second) continue;
+        next_second = control_clock::now() + std::chrono::seconds(1);
+        sd_notify(0, "WATCHDOG=1");
         if (db) db->reclaim();
         if (stored_templates) stored_templates->tick(log);
     }
@@ -197,6 +209,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     log << "ipfix-enricher: stopping: draining and flushing\n";
     if (stats_port) stats_port->stop();
     pipe.stop();
+    records.poll(taps);  // what the workers pushed before they stopped
     if (stored_templates) stored_templates->tick(log);
     log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";
     return 0;

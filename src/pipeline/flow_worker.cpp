@@ -63,6 +63,7 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
     } else {
         values_.assign(msg_.records.size(), mediate::record_values{});
     }
+    if (tap_ != nullptr && tap_->listening()) pass_records(now_ms);
 
     mediate::added_fields add;
     add.source_as = enriching && source != enrich::as_policy::never;
@@ -86,6 +87,13 @@ void flow_worker::flush(output_sink& sink) {
     for (size_t i = 0; i < collectors_.size(); ++i) {
         collector_sink tagged(sink, i);
         collectors_[i].mediator.flush(tagged);
+    }
+}
+
+void flow_worker::pass_records(uint64_t now_ms) {
+    for (size_t i = 0; i < msg_.records.size(); ++i) {
+        const proto::record_view& r = msg_.records[i];
+        if (!r.tmpl->options) tap_->push(summarize(msg_, r, values_[i], now_ms));
     }
 }
 

@@ -13,6 +13,7 @@
 #include "ipfix/enrich/as_database.hpp"
 #include "ipfix/mediate/mediator.hpp"
 #include "ipfix/pipeline/enrich_stage.hpp"
+#include "ipfix/pipeline/record_tap.hpp"
 #include "ipfix/pipeline/template_changes.hpp"
 #include "ipfix/proto/decoder.hpp"
 
@@ -57,6 +58,9 @@ public:
     // Template changes are pushed to `q` from now on (null: not at all); `q` must outlive the
     // worker. Set before the worker runs.
     void report_template_changes(template_change_queue* q) { changes_ = q; }
+    // Data records, once enriched, are pushed to `t` while it is listening (null: never); `t`
+    // must outlive the worker. Set before the worker runs.
+    void tap_records(record_tap* t) { tap_ = t; }
 
 private:
     struct collector_state {
@@ -65,6 +69,7 @@ private:
     };
     struct collector_sink;
     void pass_template_changes(uint64_t now_ms);
+    void pass_records(uint64_t now_ms);
 
     const config::daemon_config& config_;
     proto::decoder decoder_;
@@ -77,6 +82,7 @@ private:
     enrich_counters enrich_counters_;
     worker_counters counters_;
     template_change_queue* changes_ = nullptr;
+    record_tap* tap_ = nullptr;
 };
 
 }  // namespace ipfix::pipeline

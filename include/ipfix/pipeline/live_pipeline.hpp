@@ -35,6 +35,7 @@ struct live_stats {
     enrich_counters enrich;
     std::vector<mediate::mediate_counters> collectors;
     uint64_t kernel_drops = 0;     // datagrams the kernel dropped at our full socket buffers
+    uint64_t tap_drops = 0;        // records not given to the tail or retention: a full tap
     backend_counters backend;
 };
 
@@ -56,6 +57,8 @@ public:
 
     // Summed over the lcores; safe to call while running (counters may be a burst behind).
     live_stats stats() const;
+    // Each worker's record tap (after start()), for the control thread's record_feed.
+    std::vector<record_tap*> taps() const;
     // The UDP port actually bound (the configured one, or the kernel's pick for port 0).
     uint16_t listen_port() const { return listen_port_; }
     // Where the pipeline listens, for the log (after start()).

@@ -1,0 +1,152 @@
+// The record tap: what a worker hands the tail stream and the retention store for each data
+// record (every summary field from a known record), nothing while no one listens, options
+// records never, and the feed giving batches only to consumers that want them.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "decode_session.hpp"
+#include "ipfix_builder.hpp"
+#include "v5_builder.hpp"
+#include "ipfix/pipeline/flow_worker.hpp"
+#include "ipfix/pipeline/record_tap.hpp"
+
+using namespace ipfix;
+using namespace ipfix::test;
+
+namespace {
+
+struct null_sink : pipeline::output_sink {
+    void emit(size_t, std::span<const uint8_t>) override {}
+};
+
+std::vector<pipeline::flow_summary> drained(pipeline::record_tap& tap) {
+    std::vector<pipeline::flow_summary> out;
+    tap.drain([&](const pipeline::flow_summary& s) { out.push_back(s); });
+    return out;
+}
+
+std::vector<uint8_t> ipfix_flow() {
+    return ipfix_builder({.export_time = 1700000000, .sequence = 0, .domain = 7})
+        .template_set()
+        .template_record(300, {{8, 4}, {12, 4}, {7, 2}, {11, 2}, {4, 1}, {1, 8}, {2, 4}, {16, 2},
+                               {152, 8}, {151, 4}, {10, 4}, {14, 4}})
+        .options_template_set()
+        .options_template_record(301, 1, {{149, 4}, {41, 8}})
+        .data_set(300)
+        .ipv4("10.1.2.3").ipv4("192.0.2.77").u16(51000).u16(443).u8(6).u64(123456789).u32(4321).u16(64500)
+        .u64(1699999999123).u32(1700000001).u32(11).u32(12)
+        .data_set(301)
+        .u32(7).u64(99)
+        .build();
+}
+
+}  // namespace
+
+TEST_CASE("tap: a listening worker hands every field of each data record; options records never", "[tap]") {
+    const config::daemon_config cfg;
+    pipeline::flow_worker w(cfg, nullptr);
+    pipeline::record_tap tap(16);
+    w.tap_records(&tap);
+    null_sink sink;
+    const proto::exporter_endpoint from = endpoint("198.51.100.9", 4739);
+
+    w.process(from, ipfix_flow(), 1'700'000'002'000, sink);
+    CHECK(drained(tap).empty());  // nobody listening: nothing copied
+
+    tap.listen(true);
+    w.process(from, ipfix_flow(), 1'700'000'002'500, sink);
+    const auto got = drained(tap);
+    REQUIRE(got.size() == 1);
+    const pipeline::flow_summary& s = got[0];
+    CHECK(s.seen_ms == 1'700'000'002'500);
+    CHECK(s.flow_start_ms == 1699999999123);
+    CHECK(s.flow_end_ms == 1700000001000);
+    CHECK(s.exporter.to_string() == "198.51.100.9");
+    CHECK(s.exporter_port == 4739);
+    CHECK(s.version == 10);
+    CHECK(s.domain == 7);
+    CHECK(s.template_id == 300);
+    CHECK(s.source.to_string() == "10.1.2.3");
+    CHECK(s.destination.to_string() == "192.0.2.77");
+    CHECK(s.source_port == 51000);
+    CHECK(s.destination_port == 443);
+    CHECK(s.protocol == 6);
+    CHECK(s.bytes == 123456789);
+    CHECK(s.packets == 4321);
+    CHECK(s.source_as == 64500);  // the router's, enrichment off
+    CHECK(s.destination_as == 0);
+    CHECK_FALSE(s.source_as_filled);
+    CHECK_FALSE(s.destination_as_filled);
+    CHECK(s.input_interface == 11);
+    CHECK(s.output_interface == 12);
+    CHECK(s.source_country == std::array<char, 2>{});
+    CHECK(tap.drops() == 0);
+}
+
+TEST_CASE("tap: v5 uptime times become epoch milliseconds against the header", "[tap]") {
+    const config::daemon_config cfg;
+    pipeline::flow_worker w(cfg, nullptr);
+    pipeline::record_tap tap(16);
+    tap.listen(true);
+    w.tap_records(&tap);
+    null_sink sink;
+    const auto pkt = v5_builder({.sys_uptime_ms = 360000, .export_time = 1700000000, .sequence = 5})
+                         .flow({.src = "10.0.0.1", .dst = "10.0.0.2", .packets = 3, .octets = 180,
+                                .first = 350000, .last = 359500, .src_port = 53, .dst_port = 40000,
+                                .protocol = 17, .src_as = 65010, .dst_as = 65020})
+                         .build();
+    w.process(endpoint("192.0.2.5", 2055), pkt, 1'700'000'000'100, sink);
+    const auto got = drained(tap);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].version == 5);
+    CHECK(got[0].flow_start_ms == 1'699'999'990'000);
+    CHECK(got[0].flow_end_ms == 1'699'999'999'500);
+    CHECK(got[0].source_as == 65010);
+    CHECK(got[0].destination_as == 65020);
+    CHECK(got[0].bytes == 180);
+    CHECK(got[0].packets == 3);
+    CHECK(got[0].protocol == 17);
+}
+
+TEST_CASE("tap: a full ring drops and counts; the feed serves only consumers that want records", "[tap]") {
+    pipeline::record_tap a(2), b(2);
+    std::vector<pipeline::record_tap*> taps{&a, &b};
+    pipeline::flow_summary s;
+    for (uint16_t i = 0; i < 3; ++i) {
+        s.source_port = i;
+        a.push(s);
+    }
+    CHECK(a.drops() == 1);
+    CHECK(pipeline::record_feed::drops(taps) == 1);
+
+    pipeline::record_feed feed;
+    bool tail_wants = false;
+    std::vector<uint16_t> retained, tailed;
+    feed.add({[] { return true; }, [&](std::span<const pipeline::flow_summary> batch) {
+                  for (const auto& x : batch) retained.push_back(x.source_port);
+              }});
+    feed.add({[&] { return tail_wants; }, [&](std::span<const pipeline::flow_summary> batch) {
+                  for (const auto& x : batch) tailed.push_back(x.source_port);
+              }});
+    CHECK(feed.poll(taps) == 2);
+    CHECK(a.listening());
+    CHECK(b.listening());
+    CHECK(retained == std::vector<uint16_t>{0, 1});
+    CHECK(tailed.empty());
+
+    tail_wants = true;
+    s.source_port = 9;
+    b.push(s);
+    CHECK(feed.poll(taps) == 1);
+    CHECK(retained == std::vector<uint16_t>{0, 1, 9});
+    CHECK(tailed == std::vector<uint16_t>{9});
+
+    pipeline::record_feed idle;
+    idle.add({[] { return false; }, [](std::span<const pipeline::flow_summary>) { FAIL("not wanted"); }});
+    a.push(s);
+    CHECK(idle.poll(taps) == 1);  // drained all the same, so nothing stale reaches a later listener
+    CHECK_FALSE(a.listening());
+    CHECK_FALSE(b.listening());
+}
