@@ -312,10 +312,19 @@ void read_io(const section& s, io_config& io) {
     }
 }
 
+void read_retention(const section& s, retention_config& r) {
+    s.allow_only({"enabled", "max_age_seconds", "max_bytes"});
+    s.read_bool("enabled", r.enabled);
+    s.read_uint("max_age_seconds", r.max_age_seconds, 1, 366u * 86400);
+    // Below a few MiB RocksDB's own files (log, manifest, memtable flushes) dominate the cap.
+    s.read_uint("max_bytes", r.max_bytes, uint64_t{4} << 20, uint64_t{1} << 50);
+}
+
 void read_store(const section& s, store_config& st) {
-    s.allow_only({"enabled", "path"});
+    s.allow_only({"enabled", "path", "retention"});
     s.read_bool("enabled", st.enabled);
     s.read_string("path", st.path);
+    read_retention(section(s.get("retention"), s.key("retention"), s.file()), st.retention);
     // The daemon runs from /: a relative path would land somewhere unexpected.
     if (st.path.empty() || st.path.front() != '/') s.fail(s.get("path"), s.key("path"), "must be an absolute path");
 }

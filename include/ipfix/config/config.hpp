@@ -141,10 +141,18 @@ struct templates_config {
     uint32_t max_templates = 262144;
 };
 
+// Enriched records kept for queries (ipfix-tail --since), in <store.path>/retention.
+struct retention_config {
+    bool enabled = true;  // when the store is enabled
+    uint32_t max_age_seconds = 3600;
+    uint64_t max_bytes = uint64_t{1} << 30;
+};
+
 // Templates persisted across restarts (RocksDB); the systemd unit's StateDirectory holds it.
 struct store_config {
     bool enabled = true;
     std::string path = "/var/lib/ipfix-enricher/store";
+    retention_config retention;
 };
 
 struct daemon_config {
