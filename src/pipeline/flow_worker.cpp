@@ -50,6 +50,9 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
     ++counters_.datagrams;
     if (!decoder_.decode(from, payload, now_ms, msg_)) {
         ++counters_.undecodable;
+        if (tally_ != nullptr) {
+            tally_->datagram(from, payload.size(), false, msg_, {}, decoder_.counters().sequence_gaps, now_ms);
+        }
         return;
     }
     if (changes_ != nullptr && !msg_.template_events.empty()) pass_template_changes(now_ms);
@@ -62,6 +65,9 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
                        enrich_counters_);
     } else {
         values_.assign(msg_.records.size(), mediate::record_values{});
+    }
+    if (tally_ != nullptr) {
+        tally_->datagram(from, payload.size(), true, msg_, values_, decoder_.counters().sequence_gaps, now_ms);
     }
     if (tap_ != nullptr && tap_->listening()) pass_records(now_ms);
 

@@ -69,6 +69,7 @@ struct live_pipeline::worker {
     worker(const config::daemon_config& c, const enrich::as_database* db, std::unique_ptr<datagram_sender> s)
         : flow(c, db, true), tx(std::move(s)), sink(*tx) {
         flow.tap_records(&tap);
+        flow.tally_traffic(&tally);
     }
 
     // Runs one received datagram through the stages.
@@ -80,6 +81,7 @@ struct live_pipeline::worker {
 
     // Copies the counters where stats() reads them; never waits on the control thread.
     void publish(bool wait) {
+        tally.publish();  // lock-free; only when the stats port asked
         std::unique_lock lock(snapshot_mutex, std::defer_lock);
         if (wait) lock.lock();
         else if (!lock.try_lock()) return;
@@ -102,6 +104,7 @@ struct live_pipeline::worker {
     live_stats snapshot;
     // About 20 MiB per worker: a tenth of a second of a worker's records at full rate.
     record_tap tap{1u << 17};
+    traffic_tally tally;
 };
 
 struct live_pipeline::receiver {
@@ -291,6 +294,12 @@ void live_pipeline::stop() {
     if (receiver_) rte_eal_wait_lcore(receiver_->lcore);
     receiver_done_ = true;
     for (auto& w : workers_) rte_eal_wait_lcore(w->lcore);
+}
+
+std::vector<traffic_tally*> live_pipeline::tallies() const {
+    std::vector<traffic_tally*> out;
+    for (const auto& w : workers_) out.push_back(&w->tally);
+    return out;
 }
 
 std::vector<record_tap*> live_pipeline::taps() const {

@@ -15,6 +15,7 @@
 #include "ipfix/pipeline/enrich_stage.hpp"
 #include "ipfix/pipeline/record_tap.hpp"
 #include "ipfix/pipeline/template_changes.hpp"
+#include "ipfix/pipeline/traffic_tally.hpp"
 #include "ipfix/proto/decoder.hpp"
 
 namespace ipfix::pipeline {
@@ -58,6 +59,9 @@ public:
     // Template changes are pushed to `q` from now on (null: not at all); `q` must outlive the
     // worker. Set before the worker runs.
     void report_template_changes(template_change_queue* q) { changes_ = q; }
+    // Every datagram is counted into `t` from now on (null: not at all); `t` must outlive the
+    // worker and belong to its thread (see traffic_tally.hpp for how it is read).
+    void tally_traffic(traffic_tally* t) { tally_ = t; }
     // Data records, once enriched, are pushed to `t` while it is listening (null: never); `t`
     // must outlive the worker. Set before the worker runs.
     void tap_records(record_tap* t) { tap_ = t; }
@@ -82,6 +86,7 @@ private:
     enrich_counters enrich_counters_;
     worker_counters counters_;
     template_change_queue* changes_ = nullptr;
+    traffic_tally* tally_ = nullptr;
     record_tap* tap_ = nullptr;
 };
 

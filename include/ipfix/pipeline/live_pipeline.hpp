@@ -59,6 +59,8 @@ public:
     live_stats stats() const;
     // Each worker's record tap (after start()), for the control thread's record_feed.
     std::vector<record_tap*> taps() const;
+    // Each worker's traffic tally (after start()), for the stats port's read_traffic().
+    std::vector<traffic_tally*> tallies() const;
     // The UDP port actually bound (the configured one, or the kernel's pick for port 0).
     uint16_t listen_port() const { return listen_port_; }
     // Where the pipeline listens, for the log (after start()).
