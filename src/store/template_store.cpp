@@ -50,11 +50,22 @@ std::unique_ptr<template_store> template_store::open(const std::string& path, mo
     o.max_open_files = 64;
     o.keep_log_file_num = 2;
     o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    // Every column family the directory has must be opened (others' parts: the TCP spool).
+    std::vector<std::string> names;
+    if (!rocksdb::DB::ListColumnFamilies(o, path, &names).ok() || names.empty()) names = {rocksdb::kDefaultColumnFamilyName};
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions(o));
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    const rocksdb::Status s =
-        m == mode::read_only ? rocksdb::DB::OpenForReadOnly(o, path, &raw) : rocksdb::DB::Open(o, path, &raw);
+    const rocksdb::Status s = m == mode::read_only ? rocksdb::DB::OpenForReadOnly(o, path, descriptors, &handles, &raw)
+                                                   : rocksdb::DB::Open(o, path, descriptors, &handles, &raw);
     if (!s.ok()) throw store_error(problem(path, "cannot open: " + s.ToString()));
     std::unique_ptr<rocksdb::DB> db(raw);
+    std::map<std::string, rocksdb::ColumnFamilyHandle*> families;
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+        if (h->GetName() == rocksdb::kDefaultColumnFamilyName) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+        else families[h->GetName()] = h;
+    }
 
     std::string format;
     const rocksdb::Status f = db->Get(rocksdb::ReadOptions(), std::string(format_key), &format);
@@ -77,13 +88,28 @@ std::unique_ptr<template_store> template_store::open(const std::string& path, mo
         throw store_error(problem(path, "has format '" + shown + "', this build reads '" + std::string(format_value) +
                                             "'; refusing to use it"));
     }
-    return std::unique_ptr<template_store>(new template_store(path, std::move(db), m));
+    auto store = std::unique_ptr<template_store>(new template_store(path, std::move(db), m));
+    store->families_ = std::move(families);
+    return store;
+}
+
+rocksdb::ColumnFamilyHandle* template_store::column_family(const std::string& name, std::string& error) {
+    if (auto it = families_.find(name); it != families_.end()) return it->second;
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    const rocksdb::Status s = db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &h);
+    if (!s.ok()) {
+        error = problem(path_, "cannot create the column family " + name + ": " + s.ToString());
+        return nullptr;
+    }
+    families_[name] = h;
+    return h;
 }
 
 template_store::template_store(std::string path, std::unique_ptr<rocksdb::DB> db, mode m)
     : path_(std::move(path)), db_(std::move(db)), batch_(std::make_unique<rocksdb::WriteBatch>()), mode_(m) {}
 
 template_store::~template_store() {
+    for (auto& [name, h] : families_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     if (db_) db_->Close().PermitUncheckedError();
 }
 

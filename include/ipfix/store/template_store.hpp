@@ -23,6 +23,7 @@
 #include "ipfix/store/template_codec.hpp"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
 class DB;
 class WriteBatch;
 }  // namespace rocksdb
@@ -74,6 +75,12 @@ public:
     const store_counters& counters() const { return counters_; }
     const std::string& path() const { return path_; }
 
+    // Another part's column family in the same database (the TCP spool), created when missing;
+    // null with `error` when RocksDB refuses. Control thread; the DB is thread-safe, so db() and
+    // the handle may then be used from one other thread while the store lives.
+    rocksdb::ColumnFamilyHandle* column_family(const std::string& name, std::string& error);
+    rocksdb::DB& db() { return *db_; }
+
 private:
     struct entry {
         bool options = false;
@@ -87,6 +94,7 @@ private:
     std::unique_ptr<rocksdb::WriteBatch> batch_;
     mode mode_;
     std::map<std::string, entry> index_;  // what the store holds, by key
+    std::map<std::string, rocksdb::ColumnFamilyHandle*> families_;  // other than the default
     store_counters counters_;
 };
 
