@@ -1,0 +1,380 @@
+#include "ipfix/store/retention_store.hpp"
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+namespace ipfix::store {
+namespace {
+
+constexpr std::string_view retention_format_key = "format";
+constexpr std::string_view retention_format_value = "ipfix-enricher retention 1";
+constexpr std::string_view blocks_family = "blocks";
+constexpr char index_prefix = 'i';
+
+std::string problem(const std::string& path, const std::string& what) {
+    std::string m = "retention store ";
+    m += path;
+    m += ": ";
+    m += what;
+    return m;
+}
+
+void put_be64(std::string& out, uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+uint64_t get_be64(std::string_view in, size_t at) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[at + i]);
+    return v;
+}
+
+// Big-endian, so RocksDB's bytewise order is time order.
+std::string block_key(uint64_t first_seen_ms, uint64_t sequence) {
+    std::string k;
+    k.reserve(16);
+    put_be64(k, first_seen_ms);
+    put_be64(k, sequence);
+    return k;
+}
+
+std::string index_key(const std::string& block) {
+    std::string k(1, index_prefix);
+    return k += block;
+}
+
+std::string index_value(const block_info& info, uint64_t bytes) {
+    std::string v;
+    put_be64(v, info.last_seen_ms);
+    put_be64(v, bytes);
+    put_be64(v, info.records);
+    return v;
+}
+
+void check_directory(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (!fs::exists(st)) {
+        fs::create_directories(path, ec);
+        if (ec) throw store_error(problem(path, "cannot create the directory: " + ec.message()));
+        return;
+    }
+    if (!fs::is_directory(st)) throw store_error(problem(path, "is not a directory"));
+    const bool empty = fs::is_empty(path, ec);
+    if (ec) throw store_error(problem(path, "cannot read the directory: " + ec.message()));
+    if (!empty && !fs::exists(fs::path(path) / "CURRENT", ec)) {
+        throw store_error(problem(path, "holds files but no RocksDB database (no CURRENT file); refusing to use it"));
+    }
+}
+
+rocksdb::ColumnFamilyOptions blocks_options(const retention_options& o) {
+    rocksdb::ColumnFamilyOptions c;
+    // Blocks are written once, read rarely, and dropped in time order: compress them, and keep
+    // the memtable a small share of the cap so a tiny cap still holds.
+    c.compression = rocksdb::kLZ4Compression;
+    c.write_buffer_size = static_cast<size_t>(std::clamp<uint64_t>(o.max_bytes / 16, 256 << 10, 32 << 20));
+    c.target_file_size_base = c.write_buffer_size * 2;
+    return c;
+}
+
+}  // namespace
+
+std::unique_ptr<retention_store> retention_store::open(const std::string& path, const retention_options& o) {
+    check_directory(path);
+    rocksdb::DBOptions d;
+    d.create_if_missing = true;
+    d.create_missing_column_families = true;
+    d.paranoid_checks = true;
+    d.max_open_files = 256;
+    d.keep_log_file_num = 2;
+    d.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    // Small preallocations: the store may sit on a small filesystem beside the template store.
+    d.manifest_preallocation_size = 64 << 10;
+    d.max_total_wal_size = std::clamp<uint64_t>(o.max_bytes / 8, 1 << 20, 64 << 20);
+
+    std::vector<std::string> families;
+    const rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(d, path, &families);
+    if (listed.ok()) {
+        std::sort(families.begin(), families.end());
+        if (families != std::vector<std::string>{std::string(blocks_family), rocksdb::kDefaultColumnFamilyName}) {
+            throw store_error(problem(path, "is a RocksDB database of another program (column families differ); refusing to use it"));
+        }
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> wanted = {
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {std::string(blocks_family), blocks_options(o)},
+    };
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    const rocksdb::Status s = rocksdb::DB::Open(d, path, wanted, &handles, &raw);
+    if (!s.ok()) throw store_error(problem(path, "cannot open: " + s.ToString()));
+    std::unique_ptr<rocksdb::DB> db(raw);
+    auto close = [&] {
+        for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    };
+
+    std::string format;
+    const rocksdb::Status f = db->Get(rocksdb::ReadOptions(), handles[0], std::string(retention_format_key), &format);
+    if (f.IsNotFound()) {
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+        it->SeekToFirst();
+        if (it->Valid()) {
+            close();
+            throw store_error(problem(path, "has records but no format key; refusing to use it"));
+        }
+        const rocksdb::Status w = db->Put(rocksdb::WriteOptions(), handles[0], std::string(retention_format_key),
+                                          std::string(retention_format_value));
+        if (!w.ok()) {
+            close();
+            throw store_error(problem(path, "cannot write: " + w.ToString()));
+        }
+    } else if (!f.ok() || format != retention_format_value) {
+        close();
+        const std::string shown = f.ok() ? format.substr(0, 64) : f.ToString();
+        throw store_error(problem(path, "has format '" + shown + "', this build reads '" +
+                                            std::string(retention_format_value) + "'; refusing to use it"));
+    }
+    auto r = std::unique_ptr<retention_store>(new retention_store(path, o, std::move(db), handles[1], handles[0]));
+    r->load_index();
+    return r;
+}
+
+retention_store::retention_store(std::string path, const retention_options& o, std::unique_ptr<rocksdb::DB> db,
+                                 rocksdb::ColumnFamilyHandle* blocks, rocksdb::ColumnFamilyHandle* index)
+    : path_(std::move(path)), options_(o), db_(std::move(db)), blocks_(blocks), index_cf_(index) {}
+
+retention_store::~retention_store() {
+    if (!db_) return;
+    db_->DestroyColumnFamilyHandle(blocks_).PermitUncheckedError();
+    db_->DestroyColumnFamilyHandle(index_cf_).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+}
+
+void retention_store::load_index() {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf_));
+    const std::string first(1, index_prefix);
+    for (it->Seek(first); it->Valid(); it->Next()) {
+        const std::string_view k = it->key().ToStringView();
+        const std::string_view v = it->value().ToStringView();
+        if (k.empty() || k[0] != index_prefix) break;
+        if (k.size() != 17 || v.size() != 24) continue;  // not ours: left alone, never counted in
+        block_meta m{std::string(k.substr(1)), get_be64(v, 0), get_be64(v, 8),
+                     static_cast<uint32_t>(std::min<uint64_t>(get_be64(v, 16), UINT32_MAX))};
+        sequence_ = std::max(sequence_, get_be64(m.key, 8) + 1);
+        counters_.bytes_held += m.bytes;
+        counters_.records_held += m.records;
+        index_.push_back(std::move(m));
+    }
+    publish();
+}
+
+void retention_store::add(const pipeline::flow_summary& s) {
+    if (open_block_.records() != 0) {
+        const uint64_t lo = std::min(open_block_.first_seen_ms(), s.seen_ms);
+        const uint64_t hi = std::max(open_block_.last_seen_ms(), s.seen_ms);
+        if (hi - lo > max_block_span_ms) write_block();
+    }
+    if (open_block_.records() == 0) open_since_ms_ = s.seen_ms;
+    open_block_.add(s);
+    if (open_block_.records() >= options_.block_records) write_block();
+}
+
+void retention_store::write_block() {
+    if (open_block_.records() == 0) return;
+    block_info info{open_block_.records(), open_block_.first_seen_ms(), open_block_.last_seen_ms()};
+    const std::string value = open_block_.finish();
+    const std::string key = block_key(info.first_seen_ms, sequence_++);
+    const uint64_t bytes = key.size() + value.size();
+    rocksdb::WriteBatch batch;
+    rocksdb::Status s = batch.Put(blocks_, key, value);
+    if (s.ok()) s = batch.Put(index_cf_, index_key(key), index_value(info, bytes));
+    if (s.ok()) s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) {
+        ++counters_.write_errors;
+        counters_.lost_records += info.records;
+        note_failure("write failed: " + s.ToString());
+        return;
+    }
+    if (failing_) pending_error_.clear();
+    failing_ = false;
+    ++counters_.blocks_written;
+    counters_.records_written += info.records;
+    counters_.records_held += info.records;
+    counters_.bytes_held += bytes;
+    // Keys rise with time; a block of late records (rare) goes where its key sorts.
+    block_meta m{key, info.last_seen_ms, bytes, info.records};
+    if (index_.empty() || index_.back().key < key) {
+        index_.push_back(std::move(m));
+    } else {
+        index_.insert(std::upper_bound(index_.begin(), index_.end(), m,
+                                       [](const block_meta& a, const block_meta& b) { return a.key < b.key; }),
+                      std::move(m));
+    }
+}
+
+void retention_store::note_failure(const std::string& what) {
+    failing_ = true;
+    pending_error_ = problem(path_, what);
+    std::lock_guard lock(published_mutex_);
+    last_error_ = pending_error_;
+}
+
+bool retention_store::remove_front(size_t n, uint64_t& counter) {
+    if (n == 0) return true;
+    const std::string& begin = index_.front().key;
+    // The end key is just past the n-th block: its key plus a zero byte.
+    std::string end = index_[n - 1].key;
+    end.push_back('\0');
+    rocksdb::WriteBatch batch;
+    rocksdb::Status s = batch.DeleteRange(blocks_, begin, end);
+    if (s.ok()) s = batch.DeleteRange(index_cf_, index_key(begin), index_key(end));
+    if (s.ok()) s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) {
+        ++counters_.write_errors;
+        note_failure("removing old blocks failed: " + s.ToString());
+        return false;
+    }
+    // Whole SST files under the range go at once; the rest when compaction reaches them.
+    const rocksdb::Slice b(begin), e(end);
+    rocksdb::DeleteFilesInRange(db_.get(), blocks_, &b, &e).PermitUncheckedError();
+    for (size_t i = 0; i < n; ++i) {
+        counter += index_.front().records;
+        counters_.records_held -= index_.front().records;
+        counters_.bytes_held -= index_.front().bytes;
+        index_.pop_front();
+    }
+    return true;
+}
+
+void retention_store::expire(uint64_t now_ms) {
+    if (now_ms < options_.max_age_ms) return;
+    const uint64_t cutoff = now_ms - options_.max_age_ms;
+    size_t n = 0;
+    // Blocks go whole, once their newest record is past the age; query() hides the older
+    // records of a block that straddles the cut.
+    while (n < index_.size() && index_[n].last_seen_ms < cutoff) ++n;
+    remove_front(n, counters_.expired_records);
+}
+
+void retention_store::enforce_cap() {
+    uint64_t sst = 0;
+    if (db_->GetIntProperty(blocks_, "rocksdb.live-sst-files-size", &sst)) counters_.disk_bytes = sst;
+    // Our own count is exact for what we hold; RocksDB's files also hold what compaction has
+    // not yet removed, so when they are over the cap drop enough to bring both under it.
+    uint64_t over = counters_.bytes_held > options_.max_bytes ? counters_.bytes_held - options_.max_bytes : 0;
+    if (sst > options_.max_bytes) over = std::max(over, sst - options_.max_bytes);
+    if (over == 0) return;
+    size_t n = 0;
+    uint64_t freed = 0;
+    while (n < index_.size() && freed < over) freed += index_[n++].bytes;
+    if (!remove_front(n, counters_.dropped_records)) return;
+    if (sst > options_.max_bytes && n != 0) {
+        // Disk is over the cap: reclaim now rather than at the next natural compaction.
+        rocksdb::CompactRangeOptions c;
+        c.exclusive_manual_compaction = false;
+        const std::string end = index_.empty() ? std::string(16, '\xff') : index_.front().key;
+        const rocksdb::Slice e(end);
+        db_->CompactRange(c, blocks_, nullptr, &e).PermitUncheckedError();
+    }
+}
+
+void retention_store::tick(uint64_t now_ms, std::ostream& log) {
+    if (failing_ && now_ms - last_resume_ms_ >= 1000) {
+        // After a failed flush (disk full) RocksDB refuses writes until resumed.
+        last_resume_ms_ = now_ms;
+        db_->Resume().PermitUncheckedError();
+    }
+    if (open_block_.records() != 0 && now_ms >= open_since_ms_ + options_.block_ms) write_block();
+    if (now_ms - last_expiry_ms_ >= 1000) {
+        last_expiry_ms_ = now_ms;
+        expire(now_ms);
+        enforce_cap();
+    }
+    if (failing_ && !reported_) {
+        log << "ipfix-enricher: " << pending_error_ << "; forwarding goes on, records are not retained until it recovers\n";
+        reported_ = true;
+    } else if (!failing_ && reported_) {
+        log << "ipfix-enricher: retention store " << path_ << ": writing again\n";
+        reported_ = false;
+    }
+    publish();
+}
+
+void retention_store::flush(std::ostream& log) {
+    write_block();
+    if (failing_ && !reported_) {
+        log << "ipfix-enricher: " << pending_error_ << "\n";
+        reported_ = true;
+    }
+    publish();
+}
+
+void retention_store::publish() {
+    std::lock_guard lock(published_mutex_);
+    published_ = counters_;
+}
+
+retention_counters retention_store::counters() const {
+    std::lock_guard lock(published_mutex_);
+    retention_counters c = published_;
+    c.corrupt_blocks = corrupt_blocks_.load(std::memory_order_relaxed);
+    return c;
+}
+
+std::string retention_store::last_error() const {
+    std::lock_guard lock(published_mutex_);
+    return last_error_;
+}
+
+size_t retention_store::query(uint64_t from_ms, uint64_t to_ms, uint64_t now_ms, const record_predicate& match,
+                              const record_predicate& emit) const {
+    if (now_ms > options_.max_age_ms) from_ms = std::max(from_ms, now_ms - options_.max_age_ms);
+    if (from_ms > to_ms) return 0;
+    const uint64_t seek_ms = from_ms > max_block_span_ms ? from_ms - max_block_span_ms : 0;
+    rocksdb::ReadOptions ro;
+    // Blocks whose first record is after to_ms hold nothing wanted.
+    const std::string upper = to_ms == UINT64_MAX ? std::string(17, '\xff') : block_key(to_ms + 1, 0);
+    const rocksdb::Slice upper_slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, blocks_));
+    size_t emitted = 0;
+    bool more = true;
+    uint64_t corrupt = 0;
+    for (it->Seek(block_key(seek_ms, 0)); more && it->Valid(); it->Next()) {
+        const std::string_view v = it->value().ToStringView();
+        block_info info;
+        if (!read_block_info(v, info)) {
+            ++corrupt;
+            continue;
+        }
+        if (info.last_seen_ms < from_ms) continue;
+        const bool ok = decode_block(v, [&](const pipeline::flow_summary& s) {
+            if (s.seen_ms < from_ms || s.seen_ms > to_ms || (match && !match(s))) return true;
+            ++emitted;
+            more = emit(s);
+            return more;
+        });
+        if (!ok) ++corrupt;
+    }
+    corrupt_blocks_.fetch_add(corrupt, std::memory_order_relaxed);
+    return emitted;
+}
+
+retention_store::query_function retention_store::query_since() const {
+    return [this](uint64_t from_ms, const record_predicate& match, const record_predicate& emit) {
+        using namespace std::chrono;
+        const auto now = static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+        query(from_ms, now, now, match, emit);
+    };
+}
+
+}  // namespace ipfix::store
