@@ -1,0 +1,105 @@
+#include "ipfix/store/spool.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "ipfix/proto/byte_order.hpp"
+
+namespace ipfix::store {
+
+spool::spool(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family, std::string name, uint64_t max_bytes)
+    : db_(db), family_(family), prefix_(std::move(name)), max_bytes_(max_bytes),
+      batch_(std::make_unique<rocksdb::WriteBatch>()) {
+    prefix_.push_back('\0');
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions(), family_));
+    for (it->Seek(prefix_); it->Valid() && it->key().starts_with(prefix_); it->Next()) {
+        if (it->key().size() != prefix_.size() + 8) continue;  // not ours: left alone
+        const auto* k = reinterpret_cast<const uint8_t*>(it->key().data()) + prefix_.size();
+        const auto size = static_cast<uint32_t>(it->value().size());
+        index_[proto::load_be64(k)] = size;
+        bytes_ += size;
+    }
+}
+
+spool::~spool() = default;
+
+std::string spool::key(uint64_t seq) const {
+    std::string k = prefix_;
+    for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>((seq >> shift) & 0xFF));
+    return k;
+}
+
+void spool::drop_front(const drop_fn& dropped) {
+    const auto [seq, size] = *index_.begin();
+    const std::string k = key(seq);
+    std::string value;
+    if (db_.Get(rocksdb::ReadOptions(), family_, k, &value).ok() && dropped) {
+        dropped({reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+    }
+    batch_->Delete(family_, k);
+    index_.erase(index_.begin());
+    bytes_ -= size;
+    ++dropped_;
+}
+
+void spool::append(uint64_t seq, std::span<const uint8_t> message, const drop_fn& dropped) {
+    if (message.size() > max_bytes_) {
+        ++dropped_;
+        if (dropped) dropped(message);
+        return;
+    }
+    if (bytes_ + message.size() > max_bytes_) {
+        std::string ignored;
+        commit(ignored);  // the oldest may still be in the batch: written, so they can be read back
+        while (!index_.empty() && bytes_ + message.size() > max_bytes_) drop_front(dropped);
+    }
+    batch_->Put(family_, key(seq), {reinterpret_cast<const char*>(message.data()), message.size()});
+    const auto size = static_cast<uint32_t>(message.size());
+    index_[seq] = size;
+    pending_[seq] = size;
+    bytes_ += size;
+}
+
+bool spool::commit(std::string& error) {
+    if (batch_->Count() == 0) return true;
+    const rocksdb::Status s = db_.Write(rocksdb::WriteOptions(), batch_.get());
+    batch_->Clear();
+    if (!s.ok()) {
+        for (const auto& [seq, size] : pending_) {
+            if (index_.erase(seq) != 0) bytes_ -= size;
+        }
+        write_errors_ += pending_.size();
+        pending_.clear();
+        error = "spool " + prefix_.substr(0, prefix_.size() - 1);
+        error += ": write failed: ";
+        error += s.ToString();
+        return false;
+    }
+    pending_.clear();
+    return true;
+}
+
+std::vector<spooled_message> spool::read(uint64_t from, size_t max_count) {
+    std::string ignored;
+    commit(ignored);
+    std::vector<spooled_message> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions(), family_));
+    for (it->Seek(key(from)); it->Valid() && out.size() < max_count && it->key().starts_with(prefix_); it->Next()) {
+        if (it->key().size() != prefix_.size() + 8) continue;
+        const auto* k = reinterpret_cast<const uint8_t*>(it->key().data()) + prefix_.size();
+        const auto* v = reinterpret_cast<const uint8_t*>(it->value().data());
+        out.push_back({proto::load_be64(k), std::vector<uint8_t>(v, v + it->value().size())});
+    }
+    return out;
+}
+
+void spool::remove_through(uint64_t seq) {
+    while (!index_.empty() && index_.begin()->first <= seq) {
+        batch_->Delete(family_, key(index_.begin()->first));
+        bytes_ -= index_.begin()->second;
+        pending_.erase(index_.begin()->first);
+        index_.erase(index_.begin());
+    }
+}
+
+}  // namespace ipfix::store

@@ -1,0 +1,146 @@
+// The TCP forwarder against a collector made of plain sockets on loopback: messages wait in
+// the spool while nobody listens, are replayed in order when the collector is up, and after
+// the collector closes its side the next connection begins with the templates.
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "temp_dir.hpp"
+#include "ipfix/io/template_memory.hpp"
+#include "ipfix/proto/byte_order.hpp"
+#include "ipfix/store/tcp_forwarder.hpp"
+#include "ipfix/store/template_store.hpp"
+#include "tcp_messages.hpp"
+
+using namespace ipfix;
+using namespace ipfix::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A listening socket on 127.0.0.1 (port picked by the kernel); listen() only when asked.
+struct collector {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    uint16_t port = 0;
+    collector() {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~collector() { ::close(fd); }
+    int accept_one() {
+        REQUIRE(::listen(fd, 4) == 0);
+        pollfd p{fd, POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 10'000) == 1);
+        return ::accept(fd, nullptr, nullptr);
+    }
+};
+
+// Reads whole IPFIX messages from `fd` until `count` arrived or 10 s passed.
+std::vector<std::vector<uint8_t>> read_messages(int fd, size_t count) {
+    std::vector<std::vector<uint8_t>> out;
+    std::vector<uint8_t> buf;
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (out.size() < count && std::chrono::steady_clock::now() < until) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) != 1) continue;
+        uint8_t chunk[4096];
+        const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0) break;
+        buf.insert(buf.end(), chunk, chunk + n);
+        while (size_t len = io::ipfix_message_length(buf)) {
+            out.emplace_back(buf.begin(), buf.begin() + static_cast<long>(len));
+            buf.erase(buf.begin(), buf.begin() + static_cast<long>(len));
+        }
+    }
+    return out;
+}
+
+template <class F>
+bool wait_for(F done) {
+    for (int i = 0; i < 1000 && !done(); ++i) std::this_thread::sleep_for(10ms);
+    return done();
+}
+
+uint32_t number_of(const std::vector<uint8_t>& m) { return proto::load_be32(m.data() + m.size() - 4); }
+uint16_t first_set(const std::vector<uint8_t>& m) { return proto::load_be16(m.data() + 16); }
+
+}  // namespace
+
+TEST_CASE("tcp_forwarder: spooled while down, replayed in order, templates first on a new connection") {
+    temp_dir dir;
+    auto db = store::template_store::open(dir.str("store"));
+    std::string error;
+    auto* family = db->column_family("spool", error);
+    REQUIRE(family != nullptr);
+    collector c;
+    store::tcp_forwarder_options o;
+    o.collector = {*proto::ip_address::parse("127.0.0.1"), c.port};
+    o.initial_backoff_ms = 20;
+    o.max_backoff_ms = 100;
+    store::tcp_forwarder f(o, std::make_unique<store::spool>(db->db(), family, o.collector.to_string(), 1 << 20));
+    f.start();
+
+    // Nobody listens: everything waits in the spool.
+    for (uint32_t i = 0; i < 50; ++i) REQUIRE(f.queue(0).push(data_message(1, i, i, i == 0)));
+    REQUIRE(wait_for([&] { return f.health().spooled == 50; }));
+    CHECK(f.health().backlog_messages == 50);
+    CHECK(f.health().state != pipeline::link_state::connected);
+
+    int s = c.accept_one();
+    REQUIRE(s >= 0);
+    auto first = read_messages(s, 50);
+    REQUIRE(first.size() == 50);
+    for (uint32_t i = 0; i < 50; ++i) {
+        CHECK(number_of(first[i]) == i);
+        CHECK(io::read_ipfix_header(first[i]).sequence == i);
+    }
+    CHECK(first_set(first[0]) == 2);  // nothing acknowledged before: the message's own template
+    for (uint32_t i = 50; i < 80; ++i) REQUIRE(f.queue(0).push(data_message(1, i, i)));
+    auto live = read_messages(s, 30);
+    REQUIRE(live.size() == 30);
+    CHECK(number_of(live.front()) == 50);
+    CHECK(number_of(live.back()) == 79);
+    REQUIRE(wait_for([&] { return f.health().sent == 80; }));
+    CHECK(f.health().backlog_messages == 0);
+    CHECK(f.health().replayed == 50);
+
+    // The collector closes its side; what it was sent arrives, the next connection has the templates first.
+    ::shutdown(s, SHUT_WR);
+    CHECK(read_messages(s, 1).empty());  // EOF: the forwarder closed after us
+    ::close(s);
+    // Still listening: the kernel completes the next connection before we accept it.
+    REQUIRE(wait_for([&] { return f.health().connects == 2 && f.health().state == pipeline::link_state::connected; }));
+    for (uint32_t i = 80; i < 100; ++i) REQUIRE(f.queue(0).push(data_message(1, i, i)));
+    s = c.accept_one();
+    auto second = read_messages(s, 21);
+    REQUIRE(second.size() == 21);
+    CHECK(first_set(second[0]) == 2);
+    CHECK(second[0].size() == 16 + 12);   // the template set only
+    CHECK(io::read_ipfix_header(second[0]).sequence == 80);
+    for (uint32_t i = 0; i < 20; ++i) CHECK(number_of(second[i + 1]) == 80 + i);
+    REQUIRE(wait_for([&] { return f.health().sent == 100; }));
+    f.stop();
+    const pipeline::collector_health h = f.health();
+    CHECK(h.dropped == 0);
+    CHECK(h.connects == 2);
+    CHECK(h.backlog_messages == 0);
+    CHECK(h.spooled == 50);
+    CHECK(h.replayed == 50);
+    CHECK(h.last_success_ms > 0);
+    ::close(s);
+}
