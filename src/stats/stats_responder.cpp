@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ipfix/stats/dashboard_page.hpp"
 #include "ipfix/stats/renderers.hpp"
 
 namespace ipfix::stats {
@@ -102,7 +103,8 @@ http_response stats_responder::answer_request(const http_request& r) {
     if (p == "/api/v1/exporters" || p == "/api/v1/templates" || p == "/api/v1/as" || p == "/api/v1/tail") {
         return json_error(501, "not available yet");
     }
-    if (p == "/") return {200, "text/plain; charset=utf-8", std::string(index_text), {}};
+    if (p == "/") return {200, "text/html; charset=utf-8", std::string(dashboard_page()), {}};
+    if (p == "/api/v1") return {200, "text/plain; charset=utf-8", std::string(index_text), {}};
     return {404, "text/plain; charset=utf-8", "not found\n", {}};
 }
 
