@@ -39,8 +39,26 @@ std::string serialize_response(const http_response& r, bool head_only) {
     return out;
 }
 
+std::string serialize_stream_head(const http_response& r, bool chunked) {
+    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nCache-Control: no-cache\r\n", r.status,
+                                  status_reason(r.status), r.content_type);
+    if (chunked) out += "Transfer-Encoding: chunked\r\n";
+    out += "Connection: close\r\n\r\n";
+    return out;
+}
+
+bool session::pull_stream(std::string& out) {
+    if (!stream_) return false;
+    frame_.clear();
+    if (!stream_->take(frame_) || frame_.empty()) return false;
+    if (chunked_) fmt::format_to(std::back_inserter(out), "{:x}\r\n", frame_.size());
+    out += frame_;
+    if (chunked_) out += "\r\n";
+    return true;
+}
+
 void session::feed(std::string_view data, std::string& out) {
-    if (closing_) return;
+    if (closing_ || stream_) return;
     in_.append(data);
     run(out);
 }
@@ -109,7 +127,16 @@ void session::run_http(std::string& out) {
         out += serialize_response({405, "text/plain; charset=utf-8", "only GET and HEAD are served\n", "GET, HEAD"},
                                   false);
     } else {
-        out += serialize_response(answers_.answer_request(r.request), r.request.method == "HEAD");
+        http_response answer = answers_.answer_request(r.request);
+        if (answer.stream && r.request.method == "GET") {
+            chunked_ = r.request.version_minor >= 1;
+            out += serialize_stream_head(answer, chunked_);
+            stream_ = std::move(answer.stream);
+            closing_ = false;
+        } else {
+            answer.stream.reset();  // HEAD: the head alone, and no subscription left behind
+            out += serialize_response(answer, r.request.method == "HEAD");
+        }
     }
     in_.clear();
 }

@@ -100,7 +100,12 @@ http_response stats_responder::answer_request(const http_request& r) {
         return up ? http_response{200, "text/plain; charset=utf-8", "ok\n", {}}
                   : http_response{503, "text/plain; charset=utf-8", "pipeline not running\n", {}};
     }
-    if (p == "/api/v1/exporters" || p == "/api/v1/templates" || p == "/api/v1/as" || p == "/api/v1/tail") {
+    if (p == "/api/v1/tail") {
+        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch());
+        return answer_tail(r.query, tail_, history_, static_cast<uint64_t>(now_ms.count()));
+    }
+    if (p == "/api/v1/exporters" || p == "/api/v1/templates" || p == "/api/v1/as") {
         return json_error(501, "not available yet");
     }
     if (p == "/") return {200, "text/html; charset=utf-8", std::string(dashboard_page()), {}};

@@ -49,6 +49,9 @@ constexpr size_t read_chunk = 4096;
 constexpr int listen_backlog = 64;
 constexpr auto linger_time = std::chrono::seconds(2);
 constexpr size_t linger_bytes = 4 << 20;
+// A tail client gets more lines only below this much unsent: the rest wait in the hub, where
+// overflowing drops are counted and told.
+constexpr size_t stream_low_water = 64 << 10;
 
 void send_best_effort(int fd, std::string_view text) {
     // The client was just accepted: its socket buffer has room; if not, the message is lost.
@@ -58,7 +61,14 @@ void send_best_effort(int fd, std::string_view text) {
 }  // namespace
 
 stats_server::stats_server(stats_server_options options, stats_source source)
-    : options_(std::move(options)), responder_(std::move(source), options_.rate_interval) {}
+    : options_(std::move(options)),
+      responder_(std::move(source), options_.rate_interval),
+      // One connection stays free of tail clients, so a scrape or a look at /healthz gets in.
+      tail_({options_.max_connections > 1 ? options_.max_connections - 1 : 1, options_.tail_buffer_bytes}) {
+    responder_.serve_tail(&tail_, {});
+}
+
+void stats_server::serve_history(tail_history history) { responder_.serve_tail(&tail_, std::move(history)); }
 
 stats_server::~stats_server() {
     stop();
@@ -120,6 +130,12 @@ void stats_server::run() {
     std::vector<std::unique_ptr<connection>> conns;
     std::vector<pollfd> fds;
     char buf[read_chunk];
+    auto pull = [](connection& c) {
+        if (!c.proto.streaming() || c.out.size() - c.sent >= stream_low_water) return;
+        c.out.erase(0, c.sent);  // the sent part goes, or a client always behind would grow it
+        c.sent = 0;
+        c.proto.pull_stream(c.out);
+    };
     for (;;) {
         const auto now = clock::now();
         responder_.tick(now);
@@ -127,6 +143,7 @@ void stats_server::run() {
         // Wake for the next sample or the first idle deadline, whichever comes first.
         auto wait = responder_.until_next_tick(now);
         for (const auto& c : conns) {
+            if (c->proto.streaming()) continue;  // open until the client goes
             const auto deadline = c->lingering ? c->linger_until : c->last_activity + options_.idle_timeout;
             wait = std::min<clock::duration>(wait, deadline > now ? deadline - now : clock::duration::zero());
         }
@@ -135,10 +152,13 @@ void stats_server::run() {
         fds.clear();
         fds.push_back({wake_fd_, POLLIN, 0});
         fds.push_back({listen_fd_, POLLIN, 0});
+        fds.push_back({tail_.wake_fd(), POLLIN, 0});
+        constexpr size_t first_conn = 3;
         for (const auto& c : conns) {
             short events = 0;
             const size_t pending = c->out.size() - c->sent;
-            if (c->lingering || (!c->proto.closing() && !c->peer_closed && pending < options_.max_pending_output)) {
+            if (c->proto.streaming()) events |= POLLIN;  // only to see the client go
+            else if (c->lingering || (!c->proto.closing() && !c->peer_closed && pending < options_.max_pending_output)) {
                 events |= POLLIN;
             }
             if (pending > 0) events |= POLLOUT;
@@ -148,10 +168,12 @@ void stats_server::run() {
         if (ready < 0 && errno != EINTR) break;
         if (fds[0].revents != 0) break;  // stop()
 
+        if (fds[2].revents != 0) tail_.clear_wake();
+
         const auto t = clock::now();
         for (size_t i = 0; i < conns.size(); ++i) {
             connection& c = *conns[i];
-            const short re = fds[i + 2].revents;
+            const short re = fds[i + first_conn].revents;
             if (c.lingering) {
                 if (re != 0) {
                     const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
@@ -161,7 +183,7 @@ void stats_server::run() {
                 if (t >= c.linger_until) c.done = true;
                 continue;
             }
-            if ((re & (POLLIN | POLLHUP | POLLERR)) != 0 && (fds[i + 2].events & POLLIN) != 0) {
+            if ((re & (POLLIN | POLLHUP | POLLERR)) != 0 && (fds[i + first_conn].events & POLLIN) != 0) {
                 const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
                 if (n > 0) {
                     c.last_activity = t;
@@ -172,6 +194,7 @@ void stats_server::run() {
             } else if ((re & (POLLHUP | POLLERR)) != 0) {
                 c.done = true;
             }
+            pull(c);
             if (c.out.size() > c.sent) {
                 const ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (n > 0) {
@@ -185,8 +208,11 @@ void stats_server::run() {
                     c.done = true;
                 }
             }
+            pull(c);  // room made: the lines left in the hub go out with the next POLLOUT
             const bool drained = c.out.size() == c.sent;
-            if (drained && c.peer_closed) {
+            if (c.peer_closed && c.proto.streaming()) {
+                c.done = true;
+            } else if (drained && c.peer_closed) {
                 c.done = true;
             } else if (drained && c.proto.closing()) {
                 ::shutdown(c.fd, SHUT_WR);
@@ -194,7 +220,7 @@ void stats_server::run() {
                 c.linger_until = t + linger_time;
                 continue;
             }
-            if (!c.done && t - c.last_activity >= options_.idle_timeout) {
+            if (!c.done && !c.proto.streaming() && t - c.last_activity >= options_.idle_timeout) {
                 send_best_effort(c.fd, c.proto.idle_message());
                 c.done = true;
             }

@@ -113,3 +113,66 @@ TEST_CASE("sessionFirstLineWithoutHttpVersionIsALineCommand", "[stats][session]"
     CHECK(s.protocol() == session_protocol::line);
     CHECK(feed_all(s, "\xff\xfb\x01stats\n") == "error: unknown command '???stats' (try help)\n");
 }
+
+namespace {
+
+class counting_stream : public response_stream {
+public:
+    bool take(std::string& out) override {
+        if (waiting.empty()) return false;
+        out += waiting;
+        waiting.clear();
+        return true;
+    }
+    std::string waiting;
+};
+
+class stream_responder : public responder {
+public:
+    std::string answer_command(const command&) override { return "x\n"; }
+    http_response answer_request(const http_request&) override {
+        http_response r{200, "application/x-ndjson", {}};
+        r.stream = stream;
+        return r;
+    }
+    std::shared_ptr<counting_stream> stream = std::make_shared<counting_stream>();
+};
+
+}  // namespace
+
+TEST_CASE("sessionStreamsChunked", "[stats][session][tail]") {
+    stream_responder r;
+    session s(r, {});
+    CHECK(feed_all(s, "GET /api/v1/tail HTTP/1.1\r\nHost: x\r\n\r\n") ==
+          "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nCache-Control: no-cache\r\n"
+          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    CHECK(s.streaming());
+    CHECK_FALSE(s.closing());
+    std::string out;
+    CHECK_FALSE(s.pull_stream(out));
+    r.stream->waiting = "{\"a\":1}\n{\"b\":2}\n";
+    CHECK(s.pull_stream(out));
+    CHECK(out == "10\r\n{\"a\":1}\n{\"b\":2}\n\r\n");
+    CHECK(feed_all(s, "GET / HTTP/1.1\r\n\r\n").empty());  // input while streaming is ignored
+}
+
+TEST_CASE("sessionStreamsHttp10UntilClose", "[stats][session][tail]") {
+    stream_responder r;
+    session s(r, {});
+    CHECK(feed_all(s, "GET /api/v1/tail HTTP/1.0\r\n\r\n") ==
+          "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n");
+    r.stream->waiting = "{}\n";
+    std::string out;
+    CHECK(s.pull_stream(out));
+    CHECK(out == "{}\n");
+}
+
+TEST_CASE("sessionHeadOfAStreamIsTheHeadAlone", "[stats][session][tail]") {
+    stream_responder r;
+    session s(r, {});
+    CHECK(feed_all(s, "HEAD /api/v1/tail HTTP/1.1\r\n\r\n") ==
+          "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    CHECK_FALSE(s.streaming());
+    CHECK(s.closing());
+    CHECK(r.stream.use_count() == 1);  // the session kept no reference
+}

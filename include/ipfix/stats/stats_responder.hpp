@@ -11,6 +11,7 @@
 
 #include "ipfix/stats/session.hpp"
 #include "ipfix/stats/stats_view.hpp"
+#include "ipfix/stats/tail_endpoint.hpp"
 
 namespace ipfix::stats {
 
@@ -33,6 +34,12 @@ public:
     // How long until tick() wants to run again.
     clock::duration until_next_tick(clock::time_point now) const;
 
+    // GET /api/v1/tail subscribes to `hub` (null: 503); `history` serves since= (null: 400).
+    void serve_tail(tail_hub* hub, tail_history history) {
+        tail_ = hub;
+        history_ = std::move(history);
+    }
+
     std::string answer_command(const command& c) override;
     http_response answer_request(const http_request& r) override;
 
@@ -50,6 +57,8 @@ private:
     clock::time_point started_;
     std::optional<sample> last_;      // the newest sample
     std::optional<sample> previous_;  // the one before it
+    tail_hub* tail_ = nullptr;
+    tail_history history_;
 };
 
 }  // namespace ipfix::stats

@@ -18,6 +18,7 @@
 
 #include "ipfix/stats/session.hpp"
 #include "ipfix/stats/stats_responder.hpp"
+#include "ipfix/stats/tail_hub.hpp"
 
 namespace ipfix::stats {
 
@@ -29,6 +30,7 @@ struct stats_server_options {
     std::chrono::milliseconds rate_interval{std::chrono::seconds(5)};
     session_limits limits;
     size_t max_pending_output = 1 << 20;  // a client's unread answers before we stop reading it
+    size_t tail_buffer_bytes = 1 << 20;  // a tail client's lines waiting in the hub (then drops)
 };
 
 class stats_server {
@@ -46,6 +48,10 @@ public:
     void start();
     // Closes every connection and joins the thread; safe to call twice or without start().
     void stop();
+    // The tail stream's hub (max_connections - 1 clients at most): the control thread feeds it.
+    tail_hub& tail() { return tail_; }
+    // Serves since= on the tail from the retention store. Before start().
+    void serve_history(tail_history history);
 
 private:
     struct connection;
@@ -53,6 +59,7 @@ private:
 
     stats_server_options options_;
     stats_responder responder_;
+    tail_hub tail_;
     int listen_fd_ = -1;
     int wake_fd_ = -1;  // eventfd: stop() wakes the poll
     uint16_t port_ = 0;
