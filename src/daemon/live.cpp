@@ -16,6 +16,7 @@
 #include "ipfix/pipeline/live_pipeline.hpp"
 #include "ipfix/pipeline/record_tap.hpp"
 #include "ipfix/stats/from_config.hpp"
+#include "ipfix/store/tcp_forwarder.hpp"
 #include "ipfix/store/template_sync.hpp"
 
 namespace ipfix::daemon {
@@ -68,7 +69,8 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
         const auto& x = a.forwarding.collectors[i];
         const auto& y = b.forwarding.collectors[i];
         collectors = x.address != y.address || x.port != y.port || x.version != y.version ||
-                     x.source_address != y.source_address || x.mtu != y.mtu;
+                     x.source_address != y.source_address || x.mtu != y.mtu ||
+                     x.transport != y.transport || x.spool_max_bytes != y.spool_max_bytes;
     }
     if (collectors) out.push_back("forwarding.collectors");
     if (a.forwarding.template_refresh_seconds != b.forwarding.template_refresh_seconds ||
@@ -148,7 +150,11 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     }
     // Made before the pipeline: the workers push into its queues until they stop.
     const auto stored_templates = store::template_sync::open(config, log);
+    // TCP collectors' senders, each on its own thread, spooling in the store when it is on.
+    const auto forwarders = store::make_forwarders(config, stored_templates ? &stored_templates->store() : nullptr, log);
     pipeline::live_pipeline pipe(config, db.get(), *env);
+    pipe.divert([&](size_t worker) { return store::queues_for(forwarders, worker); });
+    pipe.report_links([&] { return store::health_of(forwarders); });
     if (stored_templates) {
         pipe.on_worker_ready([&](size_t i, pipeline::flow_worker& w) { stored_templates->attach(i, w); });
     }
@@ -164,6 +170,9 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
             log << "ipfix-enricher: " << error << "\n";
             return 1;
         }
+    }
+    for (const auto& f : forwarders) {
+        if (f) f->start();
     }
     if (!pipe.start(error)) {
         log << "ipfix-enricher: " << error << "\n";
@@ -209,6 +218,9 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     log << "ipfix-enricher: stopping: draining and flushing\n";
     if (stats_port) stats_port->stop();
     pipe.stop();
+    for (const auto& f : forwarders) {
+        if (f) f->stop();  // what the workers left: written, or spooled for the next run
+    }
     records.poll(taps);  // what the workers pushed before they stopped
     if (stored_templates) stored_templates->tick(log);
     log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";

@@ -19,6 +19,11 @@ mediate::mediator_config mediator_settings(const config::daemon_config& c, const
     m.max_payload = size_t{col.mtu} - (col.address.family == 6 ? 48u : 28u);
     m.template_refresh_ms = uint64_t{c.forwarding.template_refresh_seconds} * 1000;
     m.template_refresh_packets = c.forwarding.template_refresh_packets;
+    if (col.transport == config::collector_transport::tcp) {
+        // RFC 7011 §8.4: no refresh over TCP; the sender gives each new connection the templates.
+        m.template_refresh_ms = 0;
+        m.template_refresh_packets = 0;
+    }
     m.forward_unknown = c.forwarding.forward_unknown;
     // With the exporter's own address kept, the collector tells exporters apart itself.
     m.unique_domains = col.source_address == config::source_address_mode::own;

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "ipfix/io/dpdk_backend.hpp"
+#include "ipfix/pipeline/diverting_sender.hpp"
 #include "ipfix/proto/ip_address.hpp"
 
 namespace ipfix::pipeline {
@@ -162,7 +163,9 @@ bool live_pipeline::start(std::string& error) {
         receiver_->source = backend_->source(0);
     }
     for (unsigned i = 0; i < nw; ++i) {
-        auto w = std::make_unique<worker>(config_, db_, backend_->sender(i));
+        std::unique_ptr<datagram_sender> tx = backend_->sender(i);
+        if (divert_) tx = std::make_unique<diverting_sender>(std::move(tx), divert_(i));
+        auto w = std::make_unique<worker>(config_, db_, std::move(tx));
         w->lcore = ids[next++];
         if (split) {
             const std::string name = "ipfix_w" + std::to_string(i);
@@ -327,6 +330,7 @@ live_stats live_pipeline::stats() const {
         s.backend = backend_->counters();
         s.kernel_drops = s.backend.kernel_drops;
     }
+    if (links_) s.links = links_();
     return s;
 }
 

@@ -26,6 +26,19 @@ json collectors_array(const stats_view& v) {
         } else {
             c["records_out_per_second"] = nullptr;
         }
+        if (i < v.now.links.size() && v.now.links[i].tcp) {
+            const pipeline::collector_health& h = v.now.links[i];
+            c["transport"] = "tcp";
+            c["state"] = pipeline::link_state_name(h.state);
+            c["last_success_ms"] = h.last_success_ms;
+            c["backlog_messages"] = h.backlog_messages;
+            c["backlog_bytes"] = h.backlog_bytes;
+            c["spooled"] = h.spooled;
+            c["replayed"] = h.replayed;
+            c["dropped"] = h.dropped;
+            c["acknowledged"] = h.sent;
+            c["connects"] = h.connects;
+        }
         list.push_back(std::move(c));
     }
     return list;

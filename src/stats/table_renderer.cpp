@@ -28,6 +28,26 @@ std::string rate(uint64_t now, const uint64_t* before, double interval) {
 
 }  // namespace
 
+// TCP collectors' links (none: nothing, so UDP-only output is as before).
+static std::string render_links(const stats_view& v) {
+    text_table t({"tcp collector", "state", "last success ms", "backlog msgs", "backlog bytes", "spooled", "replayed",
+                  "dropped", "acknowledged", "connects"});
+    bool any = false;
+    for (size_t i = 0; i < v.now.links.size(); ++i) {
+        const pipeline::collector_health& h = v.now.links[i];
+        if (!h.tcp) continue;
+        any = true;
+        t.add_row({i < v.collectors.size() ? v.collectors[i] : fmt::format("#{}", i), std::string(pipeline::link_state_name(h.state)),
+                   fmt::format("{}", h.last_success_ms), fmt::format("{}", h.backlog_messages),
+                   fmt::format("{}", h.backlog_bytes), fmt::format("{}", h.spooled), fmt::format("{}", h.replayed),
+                   fmt::format("{}", h.dropped), fmt::format("{}", h.sent), fmt::format("{}", h.connects)});
+    }
+    if (!any) return {};
+    std::string out("\n");
+    out += t.render();
+    return out;
+}
+
 std::string render_collectors_table(const stats_view& v) {
     std::vector<std::string> header = {"collector"};
     for (const auto& def : collector_counters()) header.emplace_back(def.label);
@@ -43,7 +63,7 @@ std::string render_collectors_table(const stats_view& v) {
         t.add_row(std::move(row));
     }
     if (v.now.collectors.empty()) return "no collectors configured\n";
-    return t.render();
+    return t.render() + render_links(v);
 }
 
 std::string render_stats_table(const stats_view& v) {

@@ -1,5 +1,7 @@
 #include "ipfix/store/tcp_forwarder.hpp"
 
+#include "ipfix/store/template_store.hpp"
+
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -110,6 +112,7 @@ void tcp_forwarder::step(uint64_t now, int wait_ms) {
         ::poll(nullptr, 0, wait_ms);
         return;
     }
+    p.fd = fd_;  // connect() above may have made it
     const int ready = ::poll(&p, 1, wait_ms);
     now = steady_ms();
     if (ready > 0 && state_ == pipeline::link_state::connecting) {
@@ -289,6 +292,50 @@ void tcp_forwarder::end_connection(uint64_t now) {
     next_attempt_ = now + backoff_ms_;
     backoff_ms_ = std::min(backoff_ms_ * 2, options_.max_backoff_ms);
     state_ = pipeline::link_state::down;
+}
+
+std::vector<std::unique_ptr<tcp_forwarder>> make_forwarders(const config::daemon_config& config, template_store* store,
+                                                            std::ostream& log) {
+    std::vector<std::unique_ptr<tcp_forwarder>> out;
+    rocksdb::ColumnFamilyHandle* family = nullptr;
+    for (const config::collector_config& c : config.forwarding.collectors) {
+        if (c.transport != config::collector_transport::tcp) {
+            out.emplace_back();
+            continue;
+        }
+        tcp_forwarder_options o;
+        o.collector = {c.address, c.port};
+        o.workers = config.performance.workers;
+        o.queue_capacity = config.performance.queue_size;
+        std::unique_ptr<spool> backlog;
+        std::string error;
+        if (store != nullptr && family == nullptr) family = store->column_family("spool", error);
+        if (family != nullptr) {
+            backlog = std::make_unique<spool>(store->db(), family, o.collector.to_string(), c.spool_max_bytes);
+            if (!backlog->empty()) {
+                log << "ipfix-enricher: collector " << o.collector.to_string() << ": " << backlog->messages()
+                    << " spooled messages from the last run go first\n";
+            }
+        } else {
+            log << "ipfix-enricher: collector " << o.collector.to_string()
+                << ": no spool (" << (store ? error : std::string("the store is off"))
+                << "); messages it cannot take are dropped\n";
+        }
+        out.push_back(std::make_unique<tcp_forwarder>(o, std::move(backlog)));
+    }
+    return out;
+}
+
+std::vector<pipeline::message_queue*> queues_for(const std::vector<std::unique_ptr<tcp_forwarder>>& f, size_t worker) {
+    std::vector<pipeline::message_queue*> q;
+    for (const auto& x : f) q.push_back(x ? &x->queue(worker) : nullptr);
+    return q;
+}
+
+std::vector<pipeline::collector_health> health_of(const std::vector<std::unique_ptr<tcp_forwarder>>& f) {
+    std::vector<pipeline::collector_health> h;
+    for (const auto& x : f) h.push_back(x ? x->health() : pipeline::collector_health{});
+    return h;
 }
 
 }  // namespace ipfix::store

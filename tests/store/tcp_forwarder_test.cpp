@@ -144,3 +144,24 @@ TEST_CASE("tcp_forwarder: spooled while down, replayed in order, templates first
     CHECK(h.last_success_ms > 0);
     ::close(s);
 }
+
+TEST_CASE("config: transport tcp needs IPFIX output, with the file and line of the key") {
+    const auto c = config::parse("forwarding:\n  collectors:\n    - {host: 127.0.0.1, port: 4739, version: ipfix, transport: tcp,"
+                                 " spool_max_bytes: 1048576}\n    - {host: 127.0.0.1}\n",
+                                 "t.yaml", false);
+    REQUIRE(c.forwarding.collectors.size() == 2);
+    CHECK(c.forwarding.collectors[0].transport == config::collector_transport::tcp);
+    CHECK(c.forwarding.collectors[0].spool_max_bytes == 1048576);
+    CHECK(c.forwarding.collectors[1].transport == config::collector_transport::udp);
+    CHECK(c.forwarding.collectors[1].spool_max_bytes == 256u << 20);
+    try {
+        config::parse("forwarding:\n  collectors:\n    - host: 127.0.0.1\n      transport: tcp\n", "t.yaml", false);
+        FAIL("accepted tcp without version ipfix");
+    } catch (const config::config_error& e) {
+        CHECK(e.file() == "t.yaml");
+        CHECK(e.line() == 4);
+        CHECK(e.key() == "forwarding.collectors[0].transport");
+    }
+    CHECK_THROWS_AS(config::parse("forwarding:\n  collectors: [{host: 127.0.0.1, transport: sctp}]\n", "t.yaml", false),
+                    config::config_error);
+}

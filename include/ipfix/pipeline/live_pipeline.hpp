@@ -25,7 +25,9 @@
 #include "ipfix/enrich/as_database.hpp"
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/flow_worker.hpp"
+#include "ipfix/pipeline/collector_health.hpp"
 #include "ipfix/pipeline/io_backend.hpp"
+#include "ipfix/pipeline/message_queue.hpp"
 
 namespace ipfix::pipeline {
 
@@ -37,6 +39,7 @@ struct live_stats {
     uint64_t kernel_drops = 0;     // datagrams the kernel dropped at our full socket buffers
     uint64_t tap_drops = 0;        // records not given to the tail or retention: a full tap
     backend_counters backend;
+    std::vector<collector_health> links;  // per collector: the TCP link (filled in by the daemon)
 };
 
 class live_pipeline {
@@ -69,6 +72,11 @@ public:
     // Called with each worker's index and flow_worker once made and before its lcore runs (from
     // start(), on the caller's thread): to install state (stored templates) or attach queues.
     void on_worker_ready(std::function<void(size_t, flow_worker&)> f) { worker_ready_ = std::move(f); }
+    // Before start(): worker `i`'s output for collector c goes to queues(i)[c] where not null
+    // (TCP collectors' senders) instead of the backend.
+    void divert(std::function<std::vector<message_queue*>(size_t)> queues) { divert_ = std::move(queues); }
+    // Where stats() takes live_stats::links from (the TCP senders live off the pipeline).
+    void report_links(std::function<std::vector<collector_health>()> f) { links_ = std::move(f); }
 
     struct worker;  // one per worker lcore (in the .cpp)
     struct receiver;
@@ -88,6 +96,8 @@ private:
     std::atomic<bool> receiver_done_{false};
     uint16_t listen_port_ = 0;
     std::function<void(size_t, flow_worker&)> worker_ready_;
+    std::function<std::vector<message_queue*>(size_t)> divert_;
+    std::function<std::vector<collector_health>()> links_;
 };
 
 }  // namespace ipfix::pipeline

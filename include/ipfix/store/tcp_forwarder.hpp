@@ -21,11 +21,13 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
+#include "ipfix/config/config.hpp"
 #include "ipfix/io/socket_address.hpp"
 #include "ipfix/io/template_memory.hpp"
 #include "ipfix/pipeline/collector_health.hpp"
@@ -33,6 +35,8 @@
 #include "ipfix/store/spool.hpp"
 
 namespace ipfix::store {
+
+class template_store;
 
 struct tcp_forwarder_options {
     io::socket_address collector;
@@ -109,5 +113,15 @@ private:
     pipeline::collector_health health_;   // the thread's own copy
     pipeline::collector_health shown_;    // what health() returns
 };
+
+// One forwarder per TCP collector of the configuration (null for UDP ones), each spooling in
+// the store's column family "spool" (none when `store` is null: what cannot be written is
+// dropped, counted). The reason is logged when the spool cannot be had.
+std::vector<std::unique_ptr<tcp_forwarder>> make_forwarders(const config::daemon_config& config, template_store* store,
+                                                            std::ostream& log);
+// Worker `worker`'s queue per collector (null: not TCP), for live_pipeline::divert.
+std::vector<pipeline::message_queue*> queues_for(const std::vector<std::unique_ptr<tcp_forwarder>>& f, size_t worker);
+// Per collector (tcp = false for UDP ones), for live_pipeline::report_links.
+std::vector<pipeline::collector_health> health_of(const std::vector<std::unique_ptr<tcp_forwarder>>& f);
 
 }  // namespace ipfix::store
