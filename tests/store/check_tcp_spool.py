@@ -148,6 +148,10 @@ store: {{path: {work}/store}}
         # The TCP collector: every record once, templates first on every connection.
         tcp_count = [0] * sent
         conns = set()
+        # IPFIX sequence numbers continue across connections: each message's is the previous
+        # one's plus its record count (per domain), so a lost or repeated message shows.
+        stream = {}   # domain -> [sequence of the current message, its records so far]
+        seq_breaks = []
         for line in records.read_text().splitlines():
             r = json.loads(line)
             if 'problem' in r:
@@ -156,11 +160,20 @@ store: {{path: {work}/store}}
             if r.get('accepted'):
                 conns.add(r['conn'])
                 continue
+            cur = stream.get(r['domain'])
+            if cur is None or cur[0] != r['seq']:
+                if cur is not None and r['seq'] != (cur[0] + cur[1]) % (1 << 32):
+                    seq_breaks.append((r['domain'], cur[0] + cur[1], r['seq']))
+                cur = stream[r['domain']] = [r['seq'], 0]
+            cur[1] += 1
             i = (r['src_port'] - 1024) + (r['dst_port'] - 1000) * 50000
             if 0 <= i < sent:
                 tcp_count[i] += 1
             else:
                 problems.append(f'unexpected record at the TCP collector: {r}')
+        if seq_breaks:
+            problems.append(f'{len(seq_breaks)} IPFIX sequence breaks at the TCP collector (domain, expected, got): '
+                            f'{seq_breaks[:5]}')
         if len(conns) < 2:
             problems.append(f'{len(conns)} TCP connections seen; the outage needs a second one')
         missing = [i for i, c in enumerate(tcp_count) if c == 0]
@@ -187,7 +200,7 @@ store: {{path: {work}/store}}
         for problem in problems:
             print('FAIL:', problem)
         print(f'{"FAIL" if problems else "ok"}: {sent} records; TCP collector over {len(conns)} connections: '
-              f'{sent - len(missing)} arrived, {len(twice)} twice (spooled {final.get("spooled")} messages, '
+              f'{sent - len(missing)} arrived, {len(twice)} twice, {len(seq_breaks)} sequence breaks (spooled {final.get("spooled")} messages, '
               f'replayed {final.get("replayed")}); nfcapd: {sent - udp_missing} arrived, {udp_twice} twice')
         if problems:
             print(dlog.read_text(errors='replace')[-1500:])
