@@ -213,6 +213,7 @@ def check_tui(a, f, d, work, sent):
         f.equal(cells(s, 'records')[0], str(records), 'Overview records')
         f.equal(cells(s, 'bytes in')[0], str(nbytes), 'Overview bytes in')
         f.check(f'drops 0 (' in s and 'malformed 1 (' in s, f'Overview drops/malformed line:\n{s}')
+        f.check('\n  malformed: unsupported_version 1\n' in s and '  drops: ' not in s, f'Overview reasons:\n{s}')
         row = cells(s, collector)
         f.check(row is not None and row[:3] == [str(n - 1), str(n - 1), str(records)],
                 f'Overview collector row {row}, want messages {n - 1}/{n - 1}, records {records}')
@@ -285,7 +286,9 @@ def check_tui(a, f, d, work, sent):
     finally:
         t.kill()
     p = subprocess.run([a.stats, '--once', f'127.0.0.1:{dead}'], capture_output=True, text=True, timeout=WAIT_S)
-    f.equal(p.returncode, 2, '--once on a dead port: exit status')
+    f.equal((p.returncode, p.stdout), (2, f'ipfix-enricher 127.0.0.1:{dead}  UNREACHABLE\n'
+                                          f'cannot reach the daemon at 127.0.0.1:{dead}: connect: Connection refused\n'),
+            '--once on a dead port')
 
 
 # -------------------------------------------------------------------------------------- status

@@ -58,6 +58,8 @@ TEST_CASE("overview: totals and rates from two polls two seconds apart") {
         "AS lookups         4         0.0",
         "",
         "drops 2 (0.0/s), malformed 3 (1.0/s), sequence gaps 1, AS not found 1",
+        "  drops: send_failed 2",
+        "  malformed: truncated_header 3",
         "",
         "collector       messages in  messages out  records out  records/s  bytes out  state",
         "127.0.0.1:4739            5             5            7        0.0        900     ok",
@@ -71,7 +73,7 @@ TEST_CASE("overview of one poll: no rates yet") {
     const auto lines = render_view(view_id::overview, d);
     CHECK(lines.at(1) == "datagrams in      30           -");
     CHECK(lines.at(8) == "drops 2 (-/s), malformed 3 (-/s), sequence gaps 1, AS not found 1");
-    CHECK(lines.at(11) == "127.0.0.1:4739            5             5            7          -        900      -");
+    CHECK(lines.at(13) == "127.0.0.1:4739            5             5            7          -        900      -");
 }
 
 TEST_CASE("what the daemon does not serve is n/a with the reason") {

@@ -61,11 +61,12 @@ int print_once(const endpoint& where, const poll_options& o, unsigned interval, 
         std::this_thread::sleep_for(std::chrono::seconds(interval));
         record_poll(d, poll_daemon(where, o), clock_text());
     }
-    fmt::print("{}\n", render_header(d));
     if (!d.unreachable.empty()) {
-        fmt::print("cannot reach the daemon at {}: {}\n", d.target, d.unreachable);
+        fmt::print("ipfix-enricher {}  UNREACHABLE\ncannot reach the daemon at {}: {}\n", d.target, d.target,
+                   d.unreachable);
         return exit_unreachable;
     }
+    fmt::print("{}\n", render_header(d));
     for (size_t i = 0; i < view_names.size(); ++i) {
         const auto v = static_cast<view_id>(i);
         if (only && *only != v) continue;

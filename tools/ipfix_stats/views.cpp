@@ -111,6 +111,18 @@ lines overview(const screen_data& d) {
                               b != nullptr ? rate_text(rate(d, drops, section_sum(*b, "drops"))) : "-", malformed,
                               b != nullptr ? rate_text(rate(d, malformed, section_sum(*b, "malformed"))) : "-",
                               s->get("decode", "sequence_gaps"), s->get("enrich", "lookups_not_found")));
+    // The reasons behind those totals, the ones that happened.
+    for (std::string_view section : {"drops", "malformed"}) {
+        std::string reasons;
+        if (const counter_section* sec = s->section(section)) {
+            for (const auto& c : sec->counters) {
+                if (c.value == 0) continue;
+                reasons += reasons.empty() ? "" : ", ";
+                reasons += fmt::format("{} {}", c.key, c.value);
+            }
+        }
+        if (!reasons.empty()) out.push_back(fmt::format("  {}: {}", section, reasons));
+    }
     out.emplace_back();
     append(out, collectors_table(d));
     return out;
