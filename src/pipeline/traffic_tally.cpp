@@ -113,11 +113,21 @@ void traffic_tally::datagram(const proto::exporter_endpoint& from, size_t bytes,
     if (!decoded) return;
     if (!msg.template_events.empty()) note_templates(msg, now_ms);
 
-    const uint64_t scale = limits_.sample_every;
+    if (now_ms / 1000 != second_) {
+        second_ = now_ms / 1000;
+        exact_left_ = limits_.exact_per_second;
+    }
     const size_t n = std::min(msg.records.size(), values.size());
     for (size_t i = 0; i < n; ++i) {
-        if (--sample_countdown_ != 0) continue;
-        sample_countdown_ = limits_.sample_every;
+        uint64_t scale = 1;
+        if (exact_left_ > 0) {
+            --exact_left_;
+        } else {
+            if (--sample_countdown_ != 0) continue;
+            sample_countdown_ = limits_.sample_every;
+            scale = limits_.sample_every;
+            sampled_ = true;
+        }
         const proto::record_view& r = msg.records[i];
         if (r.tmpl->options) continue;
         const mediate::record_values& v = values[i];
@@ -184,6 +194,7 @@ void traffic_tally::clear() {
     source_as_.clear();
     destination_as_.clear();
     talkers_.clear();
+    sampled_ = false;
 }
 
 void traffic_tally::publish() {
@@ -202,7 +213,7 @@ void traffic_tally::publish() {
     source_as_.copy_to(snapshot_.source_as);
     destination_as_.copy_to(snapshot_.destination_as);
     talkers_.copy_to(snapshot_.talkers);
-    snapshot_.sample_every = limits_.sample_every;
+    snapshot_.sample_every = sampled_ ? limits_.sample_every : 1;
     requests_done_ = want;
     answered_.store(want, std::memory_order_release);
 }
@@ -218,7 +229,6 @@ bool traffic_tally::take() {
 void traffic_tally::request_reset() {
     resets_requested_.store(++next_reset_, std::memory_order_release);
     last_read_ = traffic_report{};
-    last_read_.sample_every = limits_.sample_every;
     request();
 }
 

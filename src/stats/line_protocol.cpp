@@ -24,13 +24,14 @@ bool equals_lower(std::string_view typed, std::string_view lower) {
     return true;
 }
 
-constexpr std::array<std::pair<std::string_view, command_kind>, 9> names = {{
+constexpr std::array<std::pair<std::string_view, command_kind>, 10> names = {{
     {"stats", command_kind::stats},
     {"collectors", command_kind::collectors},
     {"exporters", command_kind::exporters},
     {"templates", command_kind::templates},
     {"as_stats", command_kind::as_stats},
     {"top", command_kind::top},
+    {"reset", command_kind::reset},
     {"help", command_kind::help},
     {"quit", command_kind::quit},
     {"exit", command_kind::quit},

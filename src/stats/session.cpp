@@ -19,6 +19,8 @@ std::string_view status_reason(int status) {
     switch (status) {
         case 200: return "OK";
         case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
         case 414: return "URI Too Long";
@@ -123,7 +125,8 @@ void session::run_http(std::string& out) {
     if (r.status == http_parse_status::error) {
         out += serialize_response({r.error_status, "text/plain; charset=utf-8", std::string(r.error_text) + "\n", {}},
                                   false);
-    } else if (r.request.method != "GET" && r.request.method != "HEAD") {
+    } else if (r.request.method != "GET" && r.request.method != "HEAD" &&
+               !(r.request.method == "POST" && answers_.takes_post(r.request.path))) {
         out += serialize_response({405, "text/plain; charset=utf-8", "only GET and HEAD are served\n", "GET, HEAD"},
                                   false);
     } else {

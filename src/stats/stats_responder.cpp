@@ -4,6 +4,7 @@
 
 #include "ipfix/stats/dashboard_page.hpp"
 #include "ipfix/stats/renderers.hpp"
+#include "ipfix/stats/traffic_answers.hpp"
 
 namespace ipfix::stats {
 namespace {
@@ -12,29 +13,28 @@ constexpr std::string_view help_text =
     "commands:\n"
     "  stats       packets, records, rates, drops and errors by reason, per collector\n"
     "  collectors  counters per collector\n"
-    "  exporters   counters per exporter (not available yet)\n"
-    "  templates   templates per exporter stream (not available yet)\n"
-    "  as_stats    AS numbers by records and bytes (not available yet)\n"
-    "  top         top talkers (not available yet)\n"
+    "  exporters   counters per exporter\n"
+    "  templates   templates per exporter stream\n"
+    "  as_stats    top source and destination AS numbers by records, with bytes: as_stats [N]\n"
+    "  top         top talkers (source addresses) by bytes: top [N]\n"
+    "  reset       zero the exporters, templates, top AS and talkers: reset TOKEN\n"
     "  help        this list\n"
     "  quit        close the connection\n"
-    "HTTP on the same port: GET /metrics, /api/v1/stats, /api/v1/collectors, /healthz\n";
+    "HTTP on the same port: GET /metrics, /api/v1/stats, /api/v1/collectors, /api/v1/exporters,\n"
+    "  /api/v1/templates, /api/v1/as?n=N, /api/v1/top?n=N, /healthz; POST /api/v1/reset (token)\n";
 
 constexpr std::string_view index_text =
     "ipfix-enricher stats port\n"
     "  /metrics            Prometheus text format\n"
     "  /api/v1/stats       counters and rates (JSON)\n"
     "  /api/v1/collectors  counters per collector (JSON)\n"
+    "  /api/v1/exporters   counters per exporter (JSON)\n"
+    "  /api/v1/templates   templates per exporter stream (JSON)\n"
+    "  /api/v1/as?n=10     top source and destination AS by records (JSON)\n"
+    "  /api/v1/top?n=10    top talkers by bytes (JSON)\n"
+    "  POST /api/v1/reset  zero those (Authorization: Bearer TOKEN)\n"
     "  /healthz            ok while the pipeline forwards\n"
     "The same port speaks a line protocol: connect with telnet and type help.\n";
-
-std::string not_available(std::string_view what, std::string_view why) {
-    return fmt::format("{}: not available yet ({})\n", what, why);
-}
-
-http_response json_error(int status, std::string_view message) {
-    return {status, "application/json", fmt::format("{{\"error\": \"{}\"}}\n", message), {}};
-}
 
 }  // namespace
 
@@ -71,16 +71,16 @@ stats_view stats_responder::view(clock::time_point now) const {
 }
 
 std::string stats_responder::answer_command(const command& c) {
+    if (auto a = answer_traffic_command(c, source_.traffic)) return std::move(*a);
     switch (c.kind) {
         case command_kind::stats: return render_stats_table(view(clock::now()));
         case command_kind::collectors: return render_collectors_table(view(clock::now()));
         case command_kind::help: return std::string(help_text);
         case command_kind::exporters:
-            return not_available("exporters", "the pipeline does not keep counters per exporter");
         case command_kind::templates:
-            return not_available("templates", "the template caches live on the workers and are not published");
-        case command_kind::as_stats: return not_available("as_stats", "no AS frequency counting in the pipeline");
-        case command_kind::top: return not_available("top", "no top-talker counting in the pipeline");
+        case command_kind::as_stats:
+        case command_kind::top:
+        case command_kind::reset:
         case command_kind::empty:
         case command_kind::quit:
         case command_kind::unknown: break;
@@ -89,9 +89,11 @@ std::string stats_responder::answer_command(const command& c) {
 }
 
 http_response stats_responder::answer_request(const http_request& r) {
+    if (auto a = answer_traffic_request(r, source_.traffic)) return std::move(*a);
     const std::string_view p = r.path;
     if (p == "/metrics") {
-        return {200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(view(clock::now())), {}};
+        return {200, "text/plain; version=0.0.4; charset=utf-8",
+                render_prometheus(view(clock::now())) + traffic_metrics(source_.traffic), {}};
     }
     if (p == "/api/v1/stats") return {200, "application/json", render_stats_json(view(clock::now())), {}};
     if (p == "/api/v1/collectors") return {200, "application/json", render_collectors_json(view(clock::now())), {}};
@@ -104,9 +106,6 @@ http_response stats_responder::answer_request(const http_request& r) {
         const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::system_clock::now().time_since_epoch());
         return answer_tail(r.query, tail_, history_, static_cast<uint64_t>(now_ms.count()));
-    }
-    if (p == "/api/v1/exporters" || p == "/api/v1/templates" || p == "/api/v1/as") {
-        return json_error(501, "not available yet");
     }
     if (p == "/") return {200, "text/html; charset=utf-8", std::string(dashboard_page()), {}};
     if (p == "/api/v1") return {200, "text/plain; charset=utf-8", std::string(index_text), {}};

@@ -79,14 +79,18 @@ struct traffic_report {
     heavy_list<uint32_t> source_as;        // count: records, other: bytes
     heavy_list<uint32_t> destination_as;   // count: records, other: bytes
     heavy_list<proto::ip_address> talkers;  // source addresses; count: bytes, other: records
-    uint32_t sample_every = 1;              // the summaries saw every n-th record, weights scaled by n
+    uint32_t sample_every = 1;              // > 1: past the exact budget, every n-th record, weighted n
 };
 
 struct tally_limits {
     size_t max_exporters = 4096;
     size_t max_templates = 4096;
-    size_t top_k = 256;         // entries per space-saving summary
-    uint32_t sample_every = 1;  // 1: every record goes into the summaries
+    size_t top_k = 256;  // entries per space-saving summary
+    // Each wall-clock second, the first `exact_per_second` records go into the summaries one by
+    // one; past that, every `sample_every`-th with its weight multiplied (an update costs a few
+    // hundred ns when keys churn, so the budget bounds the summaries' share of a busy core).
+    uint32_t exact_per_second = 20'000;
+    uint32_t sample_every = 64;
 };
 
 class traffic_tally {
@@ -130,6 +134,9 @@ private:
     space_saving<uint32_t, as_hash> destination_as_;
     space_saving<proto::ip_address, address_hash> talkers_;
     uint32_t sample_countdown_ = 1;
+    uint64_t second_ = 0;
+    uint32_t exact_left_ = 0;
+    bool sampled_ = false;  // since the last reset
     uint64_t gaps_seen_ = 0;
     uint64_t resets_done_ = 0;
     uint64_t requests_done_ = 0;

@@ -33,6 +33,7 @@ enum class command_kind : unsigned char {
     templates,
     as_stats,
     top,
+    reset,  // the one state-changing command: needs the token
     help,
     quit,
     unknown,

@@ -47,8 +47,10 @@ public:
     virtual ~responder() = default;
     // A non-empty, non-quit command; the text ends with a line end.
     virtual std::string answer_command(const command& c) = 0;
-    // A parsed GET or HEAD request.
+    // A parsed GET or HEAD request, or a POST to a path that takes_post().
     virtual http_response answer_request(const http_request& r) = 0;
+    // Paths that take POST (state changes, each checking its own authorisation); others get 405.
+    virtual bool takes_post(std::string_view /*path*/) const { return false; }
 };
 
 struct session_limits {

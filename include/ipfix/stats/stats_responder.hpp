@@ -12,6 +12,7 @@
 #include "ipfix/stats/session.hpp"
 #include "ipfix/stats/stats_view.hpp"
 #include "ipfix/stats/tail_endpoint.hpp"
+#include "ipfix/stats/traffic_source.hpp"
 
 namespace ipfix::stats {
 
@@ -20,6 +21,7 @@ struct stats_source {
     std::function<pipeline::live_stats()> snapshot;  // summed counters; called on the stats thread
     std::function<bool()> running;                   // the pipeline is forwarding
     std::vector<std::string> collectors;             // "host:port", in the pipeline's collector order
+    traffic_source traffic;                          // exporters, templates, top-N, reset (with the token)
 };
 
 class stats_responder : public responder {
@@ -42,6 +44,9 @@ public:
 
     std::string answer_command(const command& c) override;
     http_response answer_request(const http_request& r) override;
+    bool takes_post(std::string_view path) const override { return path == "/api/v1/reset"; }
+    // Exporters, templates, top-N and reset from `t` (replacing the source's). Before serving.
+    void serve_traffic(traffic_source t) { source_.traffic = std::move(t); }
 
     // The view at `now`: current counters, the newest sample at least a second old as `before`.
     stats_view view(clock::time_point now) const;

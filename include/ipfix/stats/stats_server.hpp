@@ -52,6 +52,8 @@ public:
     tail_hub& tail() { return tail_; }
     // Serves since= on the tail from the retention store. Before start().
     void serve_history(tail_history history);
+    // Answers exporters, templates, as_stats, top and reset from `t`. Before start().
+    void serve_traffic(traffic_source t) { responder_.serve_traffic(std::move(t)); }
 
 private:
     struct connection;
