@@ -122,7 +122,7 @@ const std::initializer_list<std::pair<std::string_view, as_policy>> policy_names
 
 void read_general(const section& s, general_config& g) {
     s.allow_only({"listen_address", "listen_port", "output_port", "stats_address", "stats_port",
-                  "stats_max_connections", "stats_idle_timeout_seconds", "log_level"});
+                  "stats_max_connections", "stats_idle_timeout_seconds", "stats_token", "log_level"});
     std::string text = g.listen_address;
     if (s.get("listen_address")) s.read_address("listen_address", text);
     g.listen_address = text;
@@ -136,6 +136,13 @@ void read_general(const section& s, general_config& g) {
     s.read_uint("stats_port", g.stats_port, 0, 65535);
     s.read_uint("stats_max_connections", g.stats_max_connections, 1, 1024);
     s.read_uint("stats_idle_timeout_seconds", g.stats_idle_timeout_seconds, 1, 86400);
+    s.read_string("stats_token", g.stats_token);
+    // Typed after `reset` and sent in an Authorization header: visible ASCII, one word.
+    for (char c : g.stats_token) {
+        if (c < '!' || c > '~' || g.stats_token.size() > 256) {
+            s.fail(s.get("stats_token"), s.key("stats_token"), "must be 1 to 256 visible ASCII characters (no blanks)");
+        }
+    }
     s.read_enum<std::string>("log_level", g.log_level,
                              {{"debug", "debug"}, {"info", "info"}, {"warning", "warning"}, {"error", "error"}});
 }

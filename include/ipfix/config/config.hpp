@@ -83,6 +83,7 @@ struct general_config {
     uint16_t stats_port = 9999;                // 0: the kernel picks (the daemon logs it)
     uint32_t stats_max_connections = 16;
     uint32_t stats_idle_timeout_seconds = 300;
+    std::string stats_token;  // empty: the stats port changes nothing (reset needs the token)
     std::string log_level = "info";
 };
 
