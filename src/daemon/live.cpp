@@ -62,7 +62,8 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
         out.push_back("general.listen_*");
     if (a.general.stats_address != b.general.stats_address || a.general.stats_port != b.general.stats_port ||
         a.general.stats_max_connections != b.general.stats_max_connections ||
-        a.general.stats_idle_timeout_seconds != b.general.stats_idle_timeout_seconds)
+        a.general.stats_idle_timeout_seconds != b.general.stats_idle_timeout_seconds ||
+        a.general.stats_token != b.general.stats_token)
         out.push_back("general.stats_*");
     bool collectors = a.forwarding.collectors.size() != b.forwarding.collectors.size();
     for (size_t i = 0; !collectors && i < a.forwarding.collectors.size(); ++i) {
@@ -174,6 +175,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     for (const auto& f : forwarders) {
         if (f) f->start();
     }
+    if (stats_port) stats_port->serve_traffic(stats::traffic_from(config, db.get(), [&pipe] { return pipe.tallies(); }));
     if (!pipe.start(error)) {
         log << "ipfix-enricher: " << error << "\n";
         return 1;
