@@ -3,7 +3,7 @@
 // runs it, with no I/O; and in the same run decode alone, the baseline.
 //
 //   enrich_mediate_bench CAPTURE.pcap [--make-capture PATH] [--asdb PATH --workdir DIR | --db FILE]
-//                        [--prefixes N] [--min-time S] [--reps N] [--names] [--collectors N]
+//                        [--prefixes N] [--min-time S] [--reps N] [--names] [--collectors N] [--tally]
 //
 // The capture is perf/make_capture's (40,000 IPFIX messages, ~716k records, made on first use
 // with --make-capture). The AS database is --db, else one of --prefixes random prefixes (IPv4
@@ -57,6 +57,7 @@ struct settings {
     int reps = 5;
     bool names = false;
     int collectors = 1;
+    bool tally = false;  // also the full pipeline with a traffic_tally (the stats port's counting)
 };
 
 // ---- the AS database ----------------------------------------------------------------------
@@ -175,8 +176,10 @@ struct pipeline_stats {
 };
 
 pass_result pipeline_pass(perf::datagram_set& capture, payload_source source, perf::receive_batch& batch,
-                          const config::daemon_config& cfg, const enrich::as_database& db, pipeline_stats* stats) {
+                          const config::daemon_config& cfg, const enrich::as_database& db, pipeline_stats* stats,
+                          pipeline::traffic_tally* tally = nullptr) {
     pipeline::flow_worker worker(cfg, &db);  // fresh state, built before the clock starts
+    worker.tally_traffic(tally);
     folding_sink sink;
     pass_result r = perf::run_pass(
         capture, source, batch, [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest& digest) {
@@ -292,6 +295,10 @@ bool parse_args(int argc, char** argv, settings& s) {
             s.names = true;
             continue;
         }
+        if (a == "--tally") {
+            s.tally = true;
+            continue;
+        }
         if (a.size() > 2 && a.substr(0, 2) == "--") {
             if (i + 1 >= argc) return false;
             const std::string_view v = argv[++i];
@@ -356,7 +363,7 @@ void report(const std::vector<contestant>& cs, const settings& s, int cpu) {
         }
     }
     std::printf("\n");
-    const char* keys[] = {"decode_enrich_mediate", "decode_only", "decode_mediate_no_as"};
+    const char* keys[] = {"decode_enrich_mediate", "decode_only", "decode_mediate_no_as", "tally_exact", "tally_1_in_64"};
     for (size_t i = 0; i < cs.size(); ++i) {
         const auto [lo, hi] = std::minmax_element(cs[i].ns_per_record.begin(), cs[i].ns_per_record.end());
         std::printf("{\"benchmark\":\"enrich_mediate\",\"path\":\"%s\",\"records_per_pass\":%llu,\"ns_per_record\":%.3f,"
@@ -376,7 +383,7 @@ int main(int argc, char** argv) try {
     if (!parse_args(argc, argv, s)) {
         std::fprintf(stderr,
                      "usage: enrich_mediate_bench CAPTURE.pcap [--make-capture PATH] [--asdb PATH --workdir DIR | --db FILE]\n"
-                     "                            [--prefixes N] [--min-time S] [--reps N] [--names] [--collectors N]\n");
+                     "                            [--prefixes N] [--min-time S] [--reps N] [--names] [--collectors N] [--tally]\n");
         return 2;
     }
     if (!s.make_capture.empty()) ensure_capture(s.make_capture, s.capture);
@@ -405,6 +412,20 @@ int main(int argc, char** argv) try {
     cs[2].name = "decode+mediate (no AS)";
     cs[2].pass = [&] { return pipeline_pass(capture, payload_source::from_cache, batch, cfg_no_enrich, db, nullptr); };
 
+    // The stats port's tally with every record counted, and with 1 in 64 past no exact budget
+    // (what a worker does beyond 20,000 records in a second).
+    std::unique_ptr<pipeline::traffic_tally> tally;
+    const pipeline::tally_limits exact{.exact_per_second = 0, .sample_every = 1};
+    const pipeline::tally_limits sampled{.exact_per_second = 0, .sample_every = 64};
+    for (const auto* limits : {&exact, &sampled}) {
+        if (!s.tally) break;
+        cs.emplace_back();
+        cs.back().name = limits->sample_every == 1 ? "d+e+m + tally (exact)" : "d+e+m + tally (1 in 64)";
+        cs.back().pass = [&, limits] {
+            tally = std::make_unique<pipeline::traffic_tally>(*limits);  // empty, as a fresh worker's
+            return pipeline_pass(capture, payload_source::from_cache, batch, cfg, db, nullptr, tally.get());
+        };
+    }
     for (contestant& c : cs) c.reference = c.pass().digest;  // warm-up, and the output every pass must repeat
     if (cs[0].reference.records != cs[1].reference.records) throw std::runtime_error("record counts differ");
     pipeline_stats st;
