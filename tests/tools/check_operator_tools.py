@@ -301,7 +301,10 @@ def run_status(a, *args):
 def check_status(a, f, d, work, sent):
     n, records, _ = expected(sent)
     collector = f'127.0.0.1:{d.cport}'
-    rc, out = run_status(a, f'127.0.0.1:{d.port}', '--json', '--sample', '0.5', '--log', str(d.log))
+    log = work / 'with-errors.log'
+    log.write_text(d.log.read_text() + 'ipfix-enricher: reload refused, the running configuration stays: bad key\n'
+                   'ipfix-enricher: reload: AS databases loaded (7 rows)\n')
+    rc, out = run_status(a, f'127.0.0.1:{d.port}', '--json', '--sample', '0.5', '--log', str(log))
     f.equal(rc, 0, 'healthy: exit status')
     j = json.loads(out)
     f.equal((j['status'], j['exit_status'], j['reasons'], j['reachable'], j['running']),
@@ -312,7 +315,9 @@ def check_status(a, f, d, work, sent):
                                'records_out': records}], 'healthy: collectors')
     f.equal(j['rates_per_second']['datagrams'], 0.0, 'healthy: no traffic in the sample')
     f.check(j['uptime_seconds'] > 0, 'uptime')
-    f.equal(j['recent_errors_source'], str(d.log), 'recent errors from --log')
+    f.equal((j['recent_errors_source'], j['recent_errors']),
+            (str(log), ['ipfix-enricher: reload refused, the running configuration stays: bad key']),
+            'recent errors from --log')
     if os.path.isdir('/run/systemd/system'):
         f.check(j['service']['unit'] == 'ipfix-enricher', 'service unit')
     else:

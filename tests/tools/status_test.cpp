@@ -1,6 +1,7 @@
 // ipfix-status' verdict and renderings for given observations.
 #include <catch2/catch.hpp>
 
+#include "service_probe.hpp"
 #include "status_report.hpp"
 
 using namespace ipfix::tools;
@@ -84,4 +85,32 @@ TEST_CASE("down: service failed, port unreachable, pipeline stopped") {
     CHECK(j.find("\"exit_status\": 2") != std::string::npos);
     CHECK(j.find("\"active_state\": \"failed\"") != std::string::npos);
     CHECK(j.find("\"reachable\": false") != std::string::npos);
+}
+
+TEST_CASE("systemctl show read into a state") {
+    const service_state s = parse_systemctl_show(
+        "ipfix-enricher", "LoadState=loaded\nActiveState=active\nSubState=running\n"
+                          "ExecMainStartTimestamp=Thu 2026-11-26 09:00:00 UTC\n");
+    CHECK(s.systemd);
+    CHECK(s.active_state == "active");
+    CHECK(s.sub_state == "running");
+    CHECK(s.started == "Thu 2026-11-26 09:00:00 UTC");
+    const service_state none = parse_systemctl_show("ipfix-enricher", "LoadState=not-found\nActiveState=inactive\n");
+    CHECK_FALSE(none.systemd);
+    CHECK(none.note == "no unit ipfix-enricher (not-found)");
+}
+
+TEST_CASE("recent errors: the last lines that read like trouble") {
+    const std::string log =
+        "ipfix-enricher: listening on 127.0.0.1:2055\n"
+        "ipfix-enricher: cannot load the AS databases: no such file\n"
+        "ipfix-enricher: stats port on 127.0.0.1:9999 (telnet and HTTP)\n"
+        "systemd[1]: ipfix-enricher.service: Failed with result 'exit-code'.\n"
+        "ipfix-enricher: reload refused, the running configuration stays: bad key\n";
+    CHECK(trouble_lines(log, 5) == std::vector<std::string>{
+                                       "ipfix-enricher: cannot load the AS databases: no such file",
+                                       "systemd[1]: ipfix-enricher.service: Failed with result 'exit-code'.",
+                                       "ipfix-enricher: reload refused, the running configuration stays: bad key"});
+    CHECK(trouble_lines(log, 1) ==
+          std::vector<std::string>{"ipfix-enricher: reload refused, the running configuration stays: bad key"});
 }

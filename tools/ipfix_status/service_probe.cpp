@@ -106,7 +106,13 @@ service_state probe_service(const std::string& unit) {
         s.note = "systemctl show failed";
         return s;
     }
-    for (const auto& line : split_lines(r.out)) {
+    return parse_systemctl_show(unit, r.out);
+}
+
+service_state parse_systemctl_show(const std::string& unit, const std::string& text) {
+    service_state s;
+    s.unit = unit;
+    for (const auto& line : split_lines(text)) {
         const size_t eq = line.find('=');
         if (eq == std::string::npos) continue;
         const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
@@ -124,10 +130,9 @@ service_state probe_service(const std::string& unit) {
 }
 
 std::vector<std::string> journal_errors(const std::string& unit, unsigned n) {
-    const command_result r = run_command({"journalctl", "-u", unit, "-p", "warning", "-n", std::to_string(n),
-                                          "--no-pager", "-q", "-o", "short-iso"},
-                                         command_limit);
-    return r.ran && r.status == 0 ? split_lines(r.out) : std::vector<std::string>{};
+    const command_result r =
+        run_command({"journalctl", "-u", unit, "-n", "200", "--no-pager", "-q", "-o", "short-iso"}, command_limit);
+    return r.ran && r.status == 0 ? trouble_lines(r.out, n) : std::vector<std::string>{};
 }
 
 std::vector<std::string> log_file_errors(const std::string& path, unsigned n) {
@@ -138,7 +143,10 @@ std::vector<std::string> log_file_errors(const std::string& path, unsigned n) {
     f.seekg(0, std::ios::end);
     const std::streamoff size = f.tellg();
     f.seekg(std::max<std::streamoff>(0, size - window));
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return trouble_lines(std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()), n);
+}
+
+std::vector<std::string> trouble_lines(const std::string& text, unsigned n) {
     static const std::regex trouble(
         "error|fail|cannot|could not|refused|warning|dropped|malformed|not found|denied|exit", std::regex::icase);
     std::vector<std::string> hits;
