@@ -1,5 +1,7 @@
 #include "ipfix/io/template_memory.hpp"
 
+#include <algorithm>
+
 #include "ipfix/proto/byte_order.hpp"
 
 namespace ipfix::io {
@@ -40,7 +42,12 @@ ipfix_header read_ipfix_header(std::span<const uint8_t> message) {
 
 void template_memory::withdraw_all(uint32_t domain, uint16_t set_id) {
     for (auto it = templates_.lower_bound({domain, 0}); it != templates_.end() && it->first.first == domain;) {
-        it = it->second.first == set_id ? templates_.erase(it) : std::next(it);
+        if (it->second.first == set_id) {
+            it = templates_.erase(it);
+            ++version_;
+        } else {
+            ++it;
+        }
     }
 }
 
@@ -63,13 +70,17 @@ bool template_memory::learn(std::span<const uint8_t> message) {
                 if (id == 0) break;  // padding
                 if (fields == 0) {
                     if (id == set_id) withdraw_all(domain, set_id);
-                    else templates_.erase({domain, id});
+                    else version_ += templates_.erase({domain, id});
                     pos += 4;
                     continue;
                 }
                 const size_t f = record_end(p, pos, end, set_id, fields);
                 if (f == 0 || id < 256) return false;
-                templates_[{domain, id}] = {set_id, std::vector<uint8_t>(p + pos, p + f)};
+                auto& slot = templates_[{domain, id}];
+                if (slot.first != set_id || !std::equal(slot.second.begin(), slot.second.end(), p + pos, p + f)) {
+                    slot = {set_id, std::vector<uint8_t>(p + pos, p + f)};
+                    ++version_;
+                }
                 pos = f;
             }
         }
@@ -116,6 +127,21 @@ std::vector<std::vector<uint8_t>> template_memory::messages_for(uint32_t domain,
     }
     if (!m.empty()) finish();
     return out;
+}
+
+std::vector<template_memory::entry> template_memory::entries() const {
+    std::vector<entry> out;
+    for (const auto& [key, value] : templates_) out.push_back({key.first, value.first, value.second});
+    return out;
+}
+
+void template_memory::restore(const std::vector<entry>& entries) {
+    templates_.clear();
+    for (const entry& e : entries) {
+        if (e.record.size() < 4 || (e.set_id != template_set && e.set_id != options_set)) continue;
+        templates_[{e.domain, proto::load_be16(e.record.data())}] = {e.set_id, e.record};
+    }
+    ++version_;
 }
 
 }  // namespace ipfix::io

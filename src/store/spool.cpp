@@ -102,4 +102,40 @@ void spool::remove_through(uint64_t seq) {
     }
 }
 
+// Templates: `name` 0x01 domain (4) id (2) -> set id (2) | record; apart from the messages' keys.
+void spool::save_templates(const std::vector<io::template_memory::entry>& templates) {
+    std::string begin = prefix_;
+    begin.back() = '\x01';
+    std::string end = prefix_;
+    end.back() = '\x02';
+    batch_->DeleteRange(family_, begin, end);
+    for (const auto& t : templates) {
+        if (t.record.size() < 2) continue;
+        std::string k = begin;
+        for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((t.domain >> shift) & 0xFF));
+        k.push_back(static_cast<char>(t.record[0]));
+        k.push_back(static_cast<char>(t.record[1]));
+        std::string v;
+        v.push_back(static_cast<char>(t.set_id >> 8));
+        v.push_back(static_cast<char>(t.set_id & 0xFF));
+        v.append(reinterpret_cast<const char*>(t.record.data()), t.record.size());
+        batch_->Put(family_, k, v);
+    }
+}
+
+std::vector<io::template_memory::entry> spool::load_templates() {
+    std::string begin = prefix_;
+    begin.back() = '\x01';
+    std::vector<io::template_memory::entry> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions(), family_));
+    for (it->Seek(begin); it->Valid() && it->key().starts_with(begin); it->Next()) {
+        // Stored bytes are checked again by template_memory::restore (set id, size); a wrong key is skipped.
+        if (it->key().size() != begin.size() + 6 || it->value().size() < 6) continue;
+        const auto* k = reinterpret_cast<const uint8_t*>(it->key().data()) + begin.size();
+        const auto* v = reinterpret_cast<const uint8_t*>(it->value().data());
+        out.push_back({proto::load_be32(k), proto::load_be16(v), std::vector<uint8_t>(v + 2, v + it->value().size())});
+    }
+    return out;
+}
+
 }  // namespace ipfix::store

@@ -39,7 +39,11 @@ tcp_forwarder::tcp_forwarder(tcp_forwarder_options options, std::unique_ptr<spoo
         queues_.push_back(std::make_unique<pipeline::message_queue>(options_.queue_capacity));
     }
     // A restarted daemon continues after what the spool kept from the last run.
-    if (spool_) next_seq_ = spool_->next_seq();
+    if (spool_) {
+        next_seq_ = spool_->next_seq();
+        templates_.restore(spool_->load_templates());
+        saved_templates_ = templates_.version();
+    }
     health_.tcp = true;
     publish();
 }
@@ -85,6 +89,7 @@ void tcp_forwarder::run() {
     }
     end_connection(steady_ms());
     std::string error;
+    if (spool_ && templates_.version() != saved_templates_) spool_->save_templates(templates_.entries());
     if (spool_) spool_->commit(error);
     publish();
 }
@@ -105,6 +110,10 @@ void tcp_forwarder::step(uint64_t now, int wait_ms) {
         replay();
         write_out();
         p.events = static_cast<short>(POLLIN | (out_pos_ < out_.size() ? POLLOUT : 0));
+    }
+    if (spool_ && templates_.version() != saved_templates_) {
+        spool_->save_templates(templates_.entries());
+        saved_templates_ = templates_.version();
     }
     if (spool_) spool_->commit(last_error_);  // a refused write is counted by the spool
     publish();

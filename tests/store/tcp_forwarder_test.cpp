@@ -50,6 +50,13 @@ struct collector {
     }
 };
 
+// Stops listening: the old socket's fd is returned for closing, the collector keeps a fresh one.
+int listen_fd_reset(collector& c) {
+    const int old = c.fd;
+    c.fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    return old;
+}
+
 // Reads whole IPFIX messages from `fd` until `count` arrived or 10 s passed.
 std::vector<std::vector<uint8_t>> read_messages(int fd, size_t count) {
     std::vector<std::vector<uint8_t>> out;
@@ -164,4 +171,61 @@ TEST_CASE("config: transport tcp needs IPFIX output, with the file and line of t
     }
     CHECK_THROWS_AS(config::parse("forwarding:\n  collectors: [{host: 127.0.0.1, transport: sctp}]\n", "t.yaml", false),
                     config::config_error);
+}
+
+TEST_CASE("tcp_forwarder: after a restart the spooled data gets the templates learnt before it") {
+    temp_dir dir;
+    std::string error;
+    collector c;
+    store::tcp_forwarder_options o;
+    o.collector = {*proto::ip_address::parse("127.0.0.1"), c.port};
+    o.initial_backoff_ms = 20;
+    o.max_backoff_ms = 100;
+    {
+        auto db = store::template_store::open(dir.str("store"));
+        auto* family = db->column_family("spool", error);
+        REQUIRE(family != nullptr);
+        store::tcp_forwarder f(o, std::make_unique<store::spool>(db->db(), family, "x", 1 << 20));
+        f.start();
+        REQUIRE(f.queue(0).push(data_message(7, 0, 0, true)));
+        int s = c.accept_one();
+        REQUIRE(read_messages(s, 1).size() == 1);
+        REQUIRE(wait_for([&] { return f.health().sent == 1; }));
+        ::close(listen_fd_reset(c));  // nobody listens any more
+        ::shutdown(s, SHUT_WR);
+        CHECK(read_messages(s, 1).empty());
+        ::close(s);
+        for (uint32_t i = 1; i < 4; ++i) REQUIRE(f.queue(0).push(data_message(7, i, i)));
+        // The first went through the spool too (nobody listened before accept_one).
+        REQUIRE(wait_for([&] { return f.health().spooled == 4; }));
+        CHECK(f.health().backlog_messages == 3);
+        f.stop();
+    }
+    auto db = store::template_store::open(dir.str("store"));
+    auto* family = db->column_family("spool", error);
+    REQUIRE(family != nullptr);
+    store::spool back(db->db(), family, "x", 1 << 20);
+    CHECK(back.messages() == 3);
+    const auto kept = back.load_templates();
+    REQUIRE(kept.size() == 1);
+    CHECK(kept[0].domain == 7);
+    CHECK(kept[0].set_id == 2);
+    const std::vector<uint8_t> set = template_set(256);
+    CHECK(kept[0].record == std::vector<uint8_t>(set.begin() + 4, set.end()));  // the record, without the set header
+
+    // The restarted sender: templates first, then the spooled data in order, sequence numbers kept.
+    collector again;
+    o.collector.port = again.port;
+    store::tcp_forwarder f(o, std::make_unique<store::spool>(db->db(), family, "x", 1 << 20));
+    f.start();
+    const int s = again.accept_one();
+    const auto got = read_messages(s, 4);
+    REQUIRE(got.size() == 4);
+    CHECK(got[0] == template_message(7, 1));
+    for (uint32_t i = 1; i < 4; ++i) CHECK(got[i] == data_message(7, i, i));
+    REQUIRE(wait_for([&] { return f.health().sent == 3; }));
+    f.stop();
+    CHECK(f.health().backlog_messages == 0);
+    CHECK(f.health().replayed == 3);
+    ::close(s);
 }

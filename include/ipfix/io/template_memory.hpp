@@ -42,11 +42,22 @@ public:
 
     size_t size() const { return templates_.size(); }
 
+    // For keeping the memory across restarts: bumped on every change; every record; put back.
+    struct entry {
+        uint32_t domain = 0;
+        uint16_t set_id = 0;
+        std::vector<uint8_t> record;  // template id, field count, [scope count], fields
+    };
+    uint64_t version() const { return version_; }
+    std::vector<entry> entries() const;
+    void restore(const std::vector<entry>& entries);
+
 private:
     void withdraw_all(uint32_t domain, uint16_t set_id);
 
     // (domain, template id) -> (set id 2 or 3, the record's bytes)
     std::map<std::pair<uint32_t, uint16_t>, std::pair<uint16_t, std::vector<uint8_t>>> templates_;
+    uint64_t version_ = 0;
 };
 
 }  // namespace ipfix::io

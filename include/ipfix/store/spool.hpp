@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "ipfix/io/template_memory.hpp"
+
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
@@ -51,6 +53,11 @@ public:
     std::vector<spooled_message> read(uint64_t from, size_t max_count);
     // Removes every message with seq <= `seq` (delivered).
     void remove_through(uint64_t seq);
+
+    // The templates the collector must get on a new connection, kept beside the messages (in
+    // the pending batch) so that spooled data replayed after a restart has them.
+    void save_templates(const std::vector<io::template_memory::entry>& templates);
+    std::vector<io::template_memory::entry> load_templates();
 
     bool empty() const { return index_.empty(); }
     uint64_t messages() const { return index_.size(); }

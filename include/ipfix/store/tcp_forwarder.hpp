@@ -101,6 +101,7 @@ private:
     uint64_t next_attempt_ = 0;
     uint64_t backoff_ms_;
     uint64_t next_seq_ = 0;
+    uint64_t saved_templates_ = 0;  // templates_.version() last put in the spool
     uint64_t cursor_ = 0;           // the next spooled seq not yet handed to this connection
     std::vector<uint8_t> out_;      // bytes not yet written
     size_t out_pos_ = 0;
