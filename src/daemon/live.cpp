@@ -195,6 +195,12 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     // Enriched records for the tail stream and the retention store: each adds a consumer.
     pipeline::record_feed records;
     const std::vector<pipeline::record_tap*> taps = pipe.taps();
+    if (stats_port) {
+        // The tail stream: the taps run while a client follows it.
+        stats::tail_hub& tail = stats_port->tail();
+        records.add({[&tail] { return tail.wants(); },
+                     [&tail](std::span<const pipeline::flow_summary> batch) { tail.take(batch); }});
+    }
     // Records are drained every tenth of a second (a tap holds about that much at full rate);
     // the rest of the housekeeping runs once a second.
     using control_clock = std::chrono::steady_clock;
