@@ -202,7 +202,17 @@ def view_check(f, d, screen, view, path, daemon_lines):
         f.check(re.search(line, screen, re.M) is not None, f'{view}: no line /{line}/ on screen:\n{screen}')
 
 
+def check_help(f, tool, *sections):
+    p = subprocess.run([tool, '--help'], capture_output=True, text=True, timeout=WAIT_S)
+    f.equal(p.returncode, 0, f'{tool} --help exit status')
+    for section in ('SYNOPSIS', 'DESCRIPTION', 'EXIT STATUS', 'EXAMPLES') + sections:
+        f.check(f'\n{section}\n' in p.stdout, f'{tool} --help: no {section} section')
+    bad = subprocess.run([tool, '--no-such-option'], capture_output=True, text=True, timeout=WAIT_S)
+    f.equal(bad.returncode, 64, f'{tool} with a bad option: exit status')
+
+
 def check_tui(a, f, d, work, sent):
+    check_help(f, a.stats, 'KEYS')
     n, records, nbytes = expected(sent)
     collector = f'127.0.0.1:{d.cport}'
     t = Tmux('stats', f'{a.stats} 127.0.0.1:{d.port} --interval 1')
@@ -299,6 +309,7 @@ def run_status(a, *args):
 
 
 def check_status(a, f, d, work, sent):
+    check_help(f, a.status)
     n, records, _ = expected(sent)
     collector = f'127.0.0.1:{d.cport}'
     log = work / 'with-errors.log'
