@@ -421,7 +421,11 @@ def check_page(a, f, d, work, sent):
         if code != 200:
             f.equal(text, f'n/a ({path}: HTTP {code})', f'DOM {ident} for HTTP {code}')
         else:
-            f.check(text != '-' and 'n/a' not in text, f'DOM {ident}: {text[:200]!r}')
+            j = json.loads(body)
+            first = (j.get('source') or j.get('talkers') or [{}])[0]
+            want = [str(first[k]) for k in ('as', 'address', 'records', 'bytes') if k in first] or ['none', 'yet']
+            f.check(text != '-' and 'n/a' not in text and all(w in text.split() for w in want),
+                    f'DOM {ident}: {text[:200]!r}, want {want}')
 
     shot = work / 'dashboard.png'
     p = chromium(a, work, '--virtual-time-budget=3000', '--window-size=1280,900', f'--screenshot={shot}', url)
