@@ -15,8 +15,10 @@ Every process is stopped and every wait bounded.
 """
 import argparse
 import json
+import os
 import pathlib
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -37,6 +39,7 @@ STOP_AT = 1000                # message at which the TCP collector is stopped
 DOWN_S = 3                    # how long it stays down
 SEND_LIMIT_S = 90
 SETTLE_S = 40                 # for the backlog to drain after the stream (reconnect backoff included)
+KILL_MESSAGES = 500           # phase 2: sent while the collector is down, then kill -9
 
 
 def free_tcp_port():
@@ -66,6 +69,7 @@ def main():
     a = ap.parse_args()
     problems = []
     sent = MESSAGES * RECORDS_PER_MESSAGE
+    total = (MESSAGES + KILL_MESSAGES) * RECORDS_PER_MESSAGE
     with tempfile.TemporaryDirectory(prefix='ipfix-tcp-spool-') as tmp:
         work = pathlib.Path(tmp)
         tport, uport, dport = free_tcp_port(), free_udp_port(), free_udp_port()
@@ -105,8 +109,11 @@ store: {{path: {work}/store}}
                 procs['collector'] = start_collector(a, tport, records, 100, work / 'collector2.log')
 
             bounce = threading.Thread(target=outage)
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.bind(('127.0.0.1', 0))
+            # One exporter socket for both phases: one stream, one output domain at the collector.
+            exporter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            exporter.bind(('127.0.0.1', 0))
+            exporter_port = exporter.getsockname()[1]
+            with exporter as s:
                 deadline = time.monotonic() + SEND_LIMIT_S
                 for m in range(MESSAGES):
                     if time.monotonic() > deadline:
@@ -125,6 +132,43 @@ store: {{path: {work}/store}}
             while time.monotonic() < end and not (final.get('state') == 'connected' and final.get('backlog_messages') == 0):
                 time.sleep(0.5)
                 final = collectors_json(stats_port)[0]
+            time.sleep(1.0)
+
+            # Phase 2: the collector down, more records spooled, the daemon killed with SIGKILL
+            # and started again: the spool opens and replays, templates first.
+            # No template in this phase's input: after the restart the collector gets the
+            # templates only from what the sender kept in the store.
+            stop(procs['collector'])
+            exporter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            exporter.bind(('127.0.0.1', exporter_port))
+            with exporter as s:
+                for m in range(MESSAGES, MESSAGES + KILL_MESSAGES):
+                    first = m * RECORDS_PER_MESSAGE
+                    s.sendto(message(first, first, False), ('127.0.0.1', dport))
+                    if m % MESSAGES_PER_TICK == MESSAGES_PER_TICK - 1:
+                        time.sleep(0.01)
+            end = time.monotonic() + SETTLE_S
+            before_kill = collectors_json(stats_port)[0]
+            while time.monotonic() < end and before_kill.get('records_out') != total:
+                time.sleep(0.2)
+                before_kill = collectors_json(stats_port)[0]
+            time.sleep(0.5)  # the sender takes what the queues hold into the spool
+            before_kill = collectors_json(stats_port)[0]
+            os.killpg(procs['daemon'].pid, signal.SIGKILL)
+            procs['daemon'].wait(timeout=20)
+            dlog2 = work / 'daemon2.log'
+            procs['daemon'] = subprocess.Popen([a.enricher, '-c', cfg], stdout=open(dlog2, 'w'),
+                                               stderr=subprocess.STDOUT, start_new_session=True)
+            wait_for(dlog2, 'stats port on', procs['daemon'], 'ipfix-enricher (after kill -9)')
+            stats_port = int(re.search(r'stats port on 127\.0\.0\.1:(\d+)', dlog2.read_text()).group(1))
+            after_restart = collectors_json(stats_port)[0]
+            procs['collector'] = start_collector(a, tport, records, 200, work / 'collector3.log')
+            end = time.monotonic() + SETTLE_S
+            replayed = collectors_json(stats_port)[0]
+            while time.monotonic() < end and not (replayed.get('state') == 'connected' and
+                                                  replayed.get('backlog_messages') == 0):
+                time.sleep(0.5)
+                replayed = collectors_json(stats_port)[0]
             time.sleep(1.0)
             rc = stop(procs['daemon'])
             if rc != 0:
@@ -145,17 +189,36 @@ store: {{path: {work}/store}}
         if final.get('spooled', 0) == 0 or final.get('replayed') != final.get('spooled'):
             problems.append(f'spooled {final.get("spooled")} replayed {final.get("replayed")}: all spooled must replay')
 
+        if before_kill.get('state') == 'connected' or before_kill.get('backlog_messages', 0) == 0:
+            problems.append(f'before kill -9 the link should be down with a backlog: {before_kill}')
+        if after_restart.get('backlog_messages') != before_kill.get('backlog_messages'):
+            problems.append(f'the spool after kill -9 holds {after_restart.get("backlog_messages")} messages, '
+                            f'{before_kill.get("backlog_messages")} before')
+        if replayed.get('replayed') != before_kill.get('backlog_messages') or replayed.get('backlog_messages') != 0:
+            problems.append(f'after the restart: {replayed}; {before_kill.get("backlog_messages")} to replay')
+        conns_after = sum(1 for line in records.read_text().splitlines() if '"accepted"' in line and
+                          json.loads(line)['conn'] >= 200)
+        if conns_after < 1:
+            problems.append('no connection after the restart')
+
         # The TCP collector: every record once, templates first on every connection.
-        tcp_count = [0] * sent
+        tcp_count = [0] * total
         conns = set()
         # IPFIX sequence numbers continue across connections: each message's is the previous
         # one's plus its record count (per domain), so a lost or repeated message shows.
         stream = {}   # domain -> [sequence of the current message, its records so far]
         seq_breaks = []
+        firsts = {}
         for line in records.read_text().splitlines():
             r = json.loads(line)
             if 'problem' in r:
                 problems.append(f'TCP collector, connection {r["conn"]}: {r["problem"]}')
+                continue
+            if 'first_sets' in r:
+                # After the first connection the sender knows the templates: they come first, alone.
+                if r['conn'] > 0 and (not r['first_sets'] or set(r['first_sets']) - {2, 3}):
+                    problems.append(f'connection {r["conn"]} began with sets {r["first_sets"]}, not the templates')
+                firsts[r['conn']] = r['first_sets']
                 continue
             if r.get('accepted'):
                 conns.add(r['conn'])
@@ -167,19 +230,21 @@ store: {{path: {work}/store}}
                 cur = stream[r['domain']] = [r['seq'], 0]
             cur[1] += 1
             i = (r['src_port'] - 1024) + (r['dst_port'] - 1000) * 50000
-            if 0 <= i < sent:
+            if 0 <= i < total:
                 tcp_count[i] += 1
             else:
                 problems.append(f'unexpected record at the TCP collector: {r}')
         if seq_breaks:
             problems.append(f'{len(seq_breaks)} IPFIX sequence breaks at the TCP collector (domain, expected, got): '
                             f'{seq_breaks[:5]}')
+        if len(firsts) != len(conns):
+            problems.append(f'{len(conns)} connections, {len(firsts)} with a first message')
         if len(conns) < 2:
             problems.append(f'{len(conns)} TCP connections seen; the outage needs a second one')
         missing = [i for i, c in enumerate(tcp_count) if c == 0]
         twice = [i for i, c in enumerate(tcp_count) if c > 1]
         if missing:
-            problems.append(f'{len(missing)} of {sent} records missing at the TCP collector (first: {missing[:5]})')
+            problems.append(f'{len(missing)} of {total} records missing at the TCP collector (first: {missing[:5]})')
         if twice:
             problems.append(f'{len(twice)} records twice at the TCP collector (first: {twice[:5]})')
 
@@ -187,10 +252,10 @@ store: {{path: {work}/store}}
         p = subprocess.run([a.nfdump, '-R', flowdir, '-o', 'json'], capture_output=True, text=True, timeout=120)
         text = p.stdout.strip()
         flows = [f for f in (json.loads(text) if text.startswith('[') else []) if f.get('type') == 'FLOW']
-        udp_count = [0] * sent
+        udp_count = [0] * total
         for f in flows:
             i = (f['src_port'] - 1024) + (f['dst_port'] - 1000) * 50000
-            if 0 <= i < sent:
+            if 0 <= i < total:
                 udp_count[i] += 1
         udp_missing = sum(1 for c in udp_count if c == 0)
         udp_twice = sum(1 for c in udp_count if c > 1)
@@ -199,9 +264,10 @@ store: {{path: {work}/store}}
 
         for problem in problems:
             print('FAIL:', problem)
-        print(f'{"FAIL" if problems else "ok"}: {sent} records; TCP collector over {len(conns)} connections: '
-              f'{sent - len(missing)} arrived, {len(twice)} twice, {len(seq_breaks)} sequence breaks (spooled {final.get("spooled")} messages, '
-              f'replayed {final.get("replayed")}); nfcapd: {sent - udp_missing} arrived, {udp_twice} twice')
+        print(f'{"FAIL" if problems else "ok"}: {total} records ({total - sent} spooled before a kill -9 and replayed '
+              f'after the restart: {before_kill.get("backlog_messages")} messages); TCP collector over {len(conns)} connections: '
+              f'{total - len(missing)} arrived, {len(twice)} twice, {len(seq_breaks)} sequence breaks (spooled {final.get("spooled")} messages, '
+              f'replayed {final.get("replayed")}); nfcapd: {total - udp_missing} arrived, {udp_twice} twice')
         if problems:
             print(dlog.read_text(errors='replace')[-1500:])
     return 1 if problems else 0

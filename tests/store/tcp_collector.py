@@ -70,6 +70,17 @@ def data_records(body, fields):
         yield values
 
 
+def set_ids(msg):
+    ids, pos = [], 16
+    while pos + 4 <= len(msg):
+        set_id, set_len = struct.unpack('!HH', msg[pos:pos + 4])
+        if set_len < 4:
+            break
+        ids.append(set_id)
+        pos += set_len
+    return ids
+
+
 def handle_message(msg, conn, templates, out):
     _, length, _, seq, domain = struct.unpack('!HHIII', msg[:16])
     t = templates.setdefault(domain, {})
@@ -97,6 +108,7 @@ def handle_message(msg, conn, templates, out):
 def serve(conn_sock, conn, out, ls):
     templates = {}  # per connection: RFC 7011 §10.4 templates are per connection
     buf = b''
+    first = True
     closed_at = None
     while True:
         if stopping and closed_at is None:
@@ -121,6 +133,10 @@ def serve(conn_sock, conn, out, ls):
                 return
             if len(buf) < length:
                 break
+            if first:
+                # What a connection begins with: the sender's template message on a reconnect.
+                out.write(json.dumps({'conn': conn, 'first_sets': set_ids(buf[:length])}) + '\n')
+                first = False
             handle_message(buf[:length], conn, templates, out)
             buf = buf[length:]
         out.flush()
