@@ -39,12 +39,13 @@ std::string as_section(std::string_view title, const pipeline::heavy_list<uint32
                        uint32_t sample_every, const as_namer& names) {
     std::string out = fmt::format("{} ({} records)\n", title, l.total);
     if (l.entries.empty()) return out + "none yet\n";
-    text_table t({"AS", "name", "records", "share", "bytes"});
+    // The name beside the number, in the left-aligned first column.
+    text_table t({"AS  name", "records", "share", "bytes"});
     for (size_t i = 0; i < l.entries.size() && i < n; ++i) {
         const auto& e = l.entries[i];
-        std::string name = names ? names(e.key) : std::string();
-        t.add_row({fmt::format("{}", e.key), name.empty() ? "-" : std::move(name), fmt::format("{}", e.count),
-                   percent(e.count, l.total), fmt::format("{}", e.other)});
+        const std::string name = names ? names(e.key) : std::string();
+        t.add_row({name.empty() ? fmt::format("{}", e.key) : fmt::format("{}  {}", e.key, name),
+                   fmt::format("{}", e.count), percent(e.count, l.total), fmt::format("{}", e.other)});
     }
     return out + t.render() + bound_note(l.floor, sample_every, "records");
 }
