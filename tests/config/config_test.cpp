@@ -109,7 +109,8 @@ io:
 TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
     CHECK(error_of("general:\n  listen_prot: 2055\n") ==
           "test.yaml:2: general.listen_prot: unknown key (expected one of: listen_address, listen_port, "
-          "output_port, stats_address, stats_port, stats_max_connections, stats_idle_timeout_seconds, log_level)");
+          "output_port, stats_address, stats_port, stats_max_connections, stats_idle_timeout_seconds, stats_token, "
+          "log_level)");
     CHECK(error_of("general:\n  listen_port: 70000\n") ==
           "test.yaml:2: general.listen_port: must be between 1 and 65535, not 70000");
     CHECK(error_of("general:\n  listen_port: abc\n") == "test.yaml:2: general.listen_port: must be a whole number, not 'abc'");
@@ -283,4 +284,8 @@ TEST_CASE("statsPortKeys", "[config]") {
           "test.yaml:2: general.stats_max_connections: must be between 1 and 1024, not 0");
     CHECK(error_of("general:\n  stats_address: nowhere\n") ==
           "test.yaml:2: general.stats_address: 'nowhere' is not an IPv4 or IPv6 address");
+    CHECK(d.general.stats_token.empty());  // no state-changing commands
+    CHECK(config::parse("general:\n  stats_token: k3y-0f.x\n", "t.yaml", false).general.stats_token == "k3y-0f.x");
+    CHECK(error_of("general:\n  stats_token: \"a b\"\n") ==
+          "test.yaml:2: general.stats_token: must be 1 to 256 visible ASCII characters (no blanks)");
 }
