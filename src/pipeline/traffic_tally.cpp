@@ -118,28 +118,32 @@ void traffic_tally::datagram(const proto::exporter_endpoint& from, size_t bytes,
         exact_left_ = limits_.exact_per_second;
     }
     const size_t n = std::min(msg.records.size(), values.size());
-    for (size_t i = 0; i < n; ++i) {
-        uint64_t scale = 1;
-        if (exact_left_ > 0) {
-            --exact_left_;
-        } else {
-            if (--sample_countdown_ != 0) continue;
-            sample_countdown_ = limits_.sample_every;
-            scale = limits_.sample_every;
-            sampled_ = true;
+    size_t i = 0;
+    for (; i < n && exact_left_ > 0; ++i, --exact_left_) count_record(msg.records[i], values[i], 1);
+    // Past the budget the records between samples are skipped, not looked at.
+    const uint32_t every = limits_.sample_every;
+    while (i < n) {
+        if (sample_countdown_ > n - i) {
+            sample_countdown_ -= static_cast<uint32_t>(n - i);
+            break;
         }
-        const proto::record_view& r = msg.records[i];
-        if (r.tmpl->options) continue;
-        const mediate::record_values& v = values[i];
-        const uint64_t octets = r.octets().value_or(0) * scale;
-        const auto src = v.write_source_as ? v.source_as : static_cast<uint32_t>(r.source_as().value_or(0));
-        const auto dst =
-            v.write_destination_as ? v.destination_as : static_cast<uint32_t>(r.destination_as().value_or(0));
-        source_as_.add(src, scale, octets);
-        destination_as_.add(dst, scale, octets);
-        const proto::ip_address a = r.source_address();
-        if (!a.empty()) talkers_.add(a, octets, scale);
+        i += sample_countdown_ - 1;
+        count_record(msg.records[i], values[i], every);
+        sampled_ = every > 1;
+        sample_countdown_ = every;
+        ++i;
     }
+}
+
+void traffic_tally::count_record(const proto::record_view& r, const mediate::record_values& v, uint64_t scale) {
+    if (r.tmpl->options) return;
+    const uint64_t octets = r.octets().value_or(0) * scale;
+    const auto src = v.write_source_as ? v.source_as : static_cast<uint32_t>(r.source_as().value_or(0));
+    const auto dst = v.write_destination_as ? v.destination_as : static_cast<uint32_t>(r.destination_as().value_or(0));
+    source_as_.add(src, scale, octets);
+    destination_as_.add(dst, scale, octets);
+    const proto::ip_address a = r.source_address();
+    if (!a.empty()) talkers_.add(a, octets, scale);
 }
 
 void traffic_tally::note_templates(const proto::decoded_message& msg, uint64_t now_ms) {

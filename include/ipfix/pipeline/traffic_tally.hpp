@@ -118,6 +118,7 @@ public:
 
 private:
     exporter_tally* find_exporter(const proto::exporter_endpoint& e);
+    void count_record(const proto::record_view& r, const mediate::record_values& v, uint64_t scale);
     void note_templates(const proto::decoded_message& msg, uint64_t now_ms);
     void clear();
 
