@@ -229,6 +229,9 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     for (const auto& f : forwarders) {
         if (f) f->stop();  // what the workers left: written, or spooled for the next run
     }
+    for (size_t i = 0; i < forwarders.size(); ++i) {
+        if (forwarders[i]) log << "ipfix-enricher: collector " << i << " (tcp): " << store::summary(forwarders[i]->health()) << "\n";
+    }
     records.poll(taps);  // what the workers pushed before they stopped
     if (stored_templates) stored_templates->tick(log);
     log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";

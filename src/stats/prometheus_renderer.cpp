@@ -24,6 +24,48 @@ void family(std::string& out, std::string_view name, std::string_view type, std:
     fmt::format_to(std::back_inserter(out), "# HELP {}{} {}\n# TYPE {}{} {}\n", prefix, name, help, prefix, name, type);
 }
 
+// TCP collectors' links, one family per figure; nothing when there are none (UDP only).
+void render_links(std::string& out, const stats_view& v) {
+    struct figure {
+        std::string_view metric, type, help;
+        uint64_t (*get)(const pipeline::collector_health&);
+    };
+    static constexpr figure figures[] = {
+        {"collector_link_connected", "gauge", "1 while the TCP collector is connected.",
+         [](const pipeline::collector_health& h) -> uint64_t { return h.state == pipeline::link_state::connected; }},
+        {"collector_link_last_success_timestamp_seconds", "gauge",
+         "Unix time of the last write the TCP collector acknowledged; 0: never.",
+         [](const pipeline::collector_health& h) { return h.last_success_ms / 1000; }},
+        {"collector_spool_messages", "gauge", "Messages waiting in the TCP collector's spool.",
+         [](const pipeline::collector_health& h) { return h.backlog_messages; }},
+        {"collector_spool_bytes", "gauge", "Bytes waiting in the TCP collector's spool.",
+         [](const pipeline::collector_health& h) { return h.backlog_bytes; }},
+        {"collector_spooled_messages_total", "counter", "Messages put into the TCP collector's spool.",
+         [](const pipeline::collector_health& h) { return h.spooled; }},
+        {"collector_replayed_messages_total", "counter", "Messages written to the TCP collector from its spool.",
+         [](const pipeline::collector_health& h) { return h.replayed; }},
+        {"collector_link_dropped_messages_total", "counter",
+         "Messages lost for the TCP collector (spool cap, refused spool writes, full queues, no spool).",
+         [](const pipeline::collector_health& h) { return h.dropped; }},
+        {"collector_acknowledged_messages_total", "counter", "Messages the TCP collector acknowledged.",
+         [](const pipeline::collector_health& h) { return h.sent; }},
+        {"collector_connects_total", "counter", "Connections made to the TCP collector.",
+         [](const pipeline::collector_health& h) { return h.connects; }},
+    };
+    bool any = false;
+    for (const auto& h : v.now.links) any |= h.tcp;
+    if (!any) return;
+    for (const figure& f : figures) {
+        family(out, f.metric, f.type, f.help);
+        for (size_t i = 0; i < v.now.links.size(); ++i) {
+            if (!v.now.links[i].tcp) continue;
+            const std::string name = i < v.collectors.size() ? v.collectors[i] : fmt::format("#{}", i);
+            fmt::format_to(std::back_inserter(out), "{}{}{{collector=\"{}\"}} {}\n", prefix, f.metric, escape_label(name),
+                           f.get(v.now.links[i]));
+        }
+    }
+}
+
 }  // namespace
 
 std::string render_prometheus(const stats_view& v) {
@@ -54,6 +96,7 @@ std::string render_prometheus(const stats_view& v) {
                            escape_label(name), def.get(v.now.collectors[i]));
         }
     }
+    render_links(out, v);
     return out;
 }
 
