@@ -347,4 +347,13 @@ std::vector<pipeline::collector_health> health_of(const std::vector<std::unique_
     return h;
 }
 
+std::string summary(const pipeline::collector_health& h) {
+    std::string s(pipeline::link_state_name(h.state));
+    s += ", " + std::to_string(h.sent) + " acknowledged, " + std::to_string(h.spooled) + " spooled, ";
+    s += std::to_string(h.replayed) + " replayed, " + std::to_string(h.dropped) + " dropped, backlog ";
+    s += std::to_string(h.backlog_messages) + " messages (" + std::to_string(h.backlog_bytes) + " bytes), ";
+    s += std::to_string(h.connects) + " connects";
+    return s;
+}
+
 }  // namespace ipfix::store
