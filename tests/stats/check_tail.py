@@ -522,6 +522,46 @@ def check_tool_tmux(f, a, port, exporter, db, t0, work):
         run('kill-server')
 
 
+def check_log(f, a, work):
+    """ipfix-tail --log FILE: the last lines, then what is appended, highlighted."""
+    path = work / 'daemon.log'
+    path.write_text('old line 1\nipfix-enricher: listening on 127.0.0.1:2055\n')
+    proc = subprocess.Popen([a.tail, '--log', str(path), '--color=always'], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out = []
+
+    def read():
+        for line in proc.stdout:
+            out.append(line.rstrip('\n'))
+            if 'the end' in line:
+                return
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        with open(path, 'a') as log:
+            log.write('ipfix-enricher: cannot load the AS databases: gone\n'
+                      'ipfix-enricher: reload: general.stats_* changed; takes effect after a restart\n'
+                      'ipfix-enricher: reload: AS databases loaded (10 rows, 0 MiB)\n'
+                      'plain\nthe end\n')
+        reader.join(IO_TIMEOUT_S)
+    finally:
+        proc.kill()
+        proc.wait(timeout=IO_TIMEOUT_S)
+    f.equal(out, ['old line 1', '\x1b[1mipfix-enricher: listening on 127.0.0.1:2055\x1b[0m',
+                  '\x1b[31mipfix-enricher: cannot load the AS databases: gone\x1b[0m',
+                  '\x1b[33mipfix-enricher: reload: general.stats_* changed; takes effect after a restart\x1b[0m',
+                  '\x1b[1mipfix-enricher: reload: AS databases loaded (10 rows, 0 MiB)\x1b[0m',
+                  'plain', 'the end'], 'ipfix-tail --log')
+    p = subprocess.run([a.tail, '--log', str(work / 'missing.log')], capture_output=True, text=True,
+                       timeout=IO_TIMEOUT_S)
+    f.equal((p.returncode, p.stderr), (1, f'ipfix-tail: cannot open the log {work}/missing.log: '
+                                          'No such file or directory\n'), 'ipfix-tail --log missing')
+    p = subprocess.run([a.tail, '--host', '127.0.0.1:1'], capture_output=True, text=True, timeout=IO_TIMEOUT_S)
+    f.equal((p.returncode, p.stdout, p.stderr),
+            (1, '', "ipfix-tail: cannot reach the daemon's stats port at 127.0.0.1:1: Connection refused\n"),
+            'ipfix-tail with no daemon')
+
+
 def config_text(a, work, dport, cport, retention):
     return f"""
 general:
@@ -682,6 +722,7 @@ def main():
             summary = f'; slow client lost {dropped} of {n} records, told'
             f.equal(live.stop(daemon), 0, 'ipfix-enricher exit on SIGTERM')
             check_since(f, a, work, db)
+            check_log(f, a, work)
         finally:
             if daemon.poll() is None:
                 os.killpg(daemon.pid, signal.SIGKILL)
