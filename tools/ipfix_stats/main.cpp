@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cctype>
+#include <optional>
 #include <thread>
 
 #include "terminal_ui.hpp"
