@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <sstream>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "ipfix/pipeline/record_tap.hpp"
 #include "ipfix/stats/from_config.hpp"
 #include "ipfix/store/tcp_forwarder.hpp"
+#include "ipfix/store/retention_store.hpp"
 #include "ipfix/store/template_sync.hpp"
 
 namespace ipfix::daemon {
@@ -153,6 +156,9 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     const auto stored_templates = store::template_sync::open(config, log);
     // TCP collectors' senders, each on its own thread, spooling in the store when it is on.
     const auto forwarders = store::make_forwarders(config, stored_templates ? &stored_templates->store() : nullptr, log);
+    // Beside the template store, and only with it (never inside a directory it refused).
+    const auto retained = stored_templates ? store::retention_store::open_configured(config, log) : nullptr;
+    std::atomic<uint64_t> template_write_errors{0};
     pipeline::live_pipeline pipe(config, db.get(), *env);
     pipe.divert([&](size_t worker) { return store::queues_for(forwarders, worker); });
     pipe.report_links([&] { return store::health_of(forwarders); });
@@ -163,10 +169,16 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     // instance) stops the daemon before it forwards anything, rather than running unwatched.
     std::unique_ptr<stats::stats_server> stats_port;
     if (stats::stats_enabled(config.general)) {
-        stats_port = std::make_unique<stats::stats_server>(
-            stats::server_options(config.general),
-            stats::stats_source{[&pipe] { return pipe.stats(); }, [&pipe] { return pipe.running(); },
-                                stats::collector_names(config.forwarding)});
+        stats::stats_source source;
+        source.snapshot = [&] {
+            auto s = pipe.stats();
+            s.store.template_write_errors = template_write_errors.load();
+            if (retained) retained->report(s.store);
+            return s;
+        };
+        source.running = [&pipe] { return pipe.running(); };
+        source.collectors = stats::collector_names(config.forwarding);
+        stats_port = std::make_unique<stats::stats_server>(stats::server_options(config.general), std::move(source));
         if (!stats_port->open(error)) {
             log << "ipfix-enricher: " << error << "\n";
             return 1;
@@ -201,6 +213,11 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         records.add({[&tail] { return tail.wants(); },
                      [&tail](std::span<const pipeline::flow_summary> batch) { tail.take(batch); }});
     }
+    if (retained) {
+        records.add({[] { return true; }, [&](std::span<const pipeline::flow_summary> batch) {
+                         for (const auto& s : batch) retained->add(s);
+                     }});
+    }
     // Records are drained every tenth of a second (a tap holds about that much at full rate);
     // the rest of the housekeeping runs once a second.
     using control_clock = std::chrono::steady_clock;
@@ -216,11 +233,13 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
             sd_notify(0, "READY=1");
         }
         records.poll(taps);
+        if (retained) retained->tick(store::template_sync::wall_clock_ms(), log);
         if (control_clock::now() < next_second) continue;
         next_second = control_clock::now() + std::chrono::seconds(1);
         sd_notify(0, "WATCHDOG=1");
         if (db) db->reclaim();
         if (stored_templates) stored_templates->tick(log);
+        if (stored_templates) template_write_errors = stored_templates->store().counters().write_errors;
     }
     sd_notify(0, "STOPPING=1");
     log << "ipfix-enricher: stopping: draining and flushing\n";
@@ -233,6 +252,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         if (forwarders[i]) log << "ipfix-enricher: collector " << i << " (tcp): " << store::summary(forwarders[i]->health()) << "\n";
     }
     records.poll(taps);  // what the workers pushed before they stopped
+    if (retained) retained->flush(log);
     if (stored_templates) stored_templates->tick(log);
     log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";
     return 0;
