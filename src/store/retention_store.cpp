@@ -11,6 +11,8 @@
 #include <system_error>
 #include <vector>
 
+#include "silent_logger.hpp"
+
 namespace ipfix::store {
 namespace {
 
@@ -18,6 +20,19 @@ constexpr std::string_view retention_format_key = "format";
 constexpr std::string_view retention_format_value = "ipfix-enricher retention 1";
 constexpr std::string_view blocks_family = "blocks";
 constexpr char index_prefix = 'i';
+// How often the memtables go to disk when nothing else flushes them: the records a kill -9
+// can lose (the WAL is off, see writes()).
+constexpr uint64_t flush_interval_ms = 30'000;
+
+// No WAL for retention writes. What a crash can lose is bounded by the periodic flush, and
+// RocksDB 7.8 (Debian 12) aborts on an assertion when a WAL write follows a failed one (fixed
+// upstream in 9.x, PR 12448): with a full disk the daemon would die. Without the WAL a full disk
+// fails the background flush instead, and later writes get that error until Resume().
+rocksdb::WriteOptions writes() {
+    rocksdb::WriteOptions w;
+    w.disableWAL = true;
+    return w;
+}
 
 std::string problem(const std::string& path, const std::string& what) {
     std::string m = "retention store ";
@@ -95,11 +110,11 @@ std::unique_ptr<retention_store> retention_store::open(const std::string& path, 
     d.create_missing_column_families = true;
     d.paranoid_checks = true;
     d.max_open_files = 256;
-    d.keep_log_file_num = 2;
-    d.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    d.info_log = make_silent_logger();
     // Small preallocations: the store may sit on a small filesystem beside the template store.
     d.manifest_preallocation_size = 64 << 10;
-    d.max_total_wal_size = std::clamp<uint64_t>(o.max_bytes / 8, 1 << 20, 64 << 20);
+    // Blocks and their index entries reach the disk together (no WAL to replay them).
+    d.atomic_flush = true;
 
     std::vector<std::string> families;
     const rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(d, path, &families);
@@ -109,8 +124,12 @@ std::unique_ptr<retention_store> retention_store::open(const std::string& path, 
             throw store_error(problem(path, "is a RocksDB database of another program (column families differ); refusing to use it"));
         }
     }
+    // RocksDB recovers from a full disk once the free space exceeds the memtables it must
+    // flush: keep them small (the index is tiny; the blocks' a share of the cap).
+    rocksdb::ColumnFamilyOptions index_options;
+    index_options.write_buffer_size = 256 << 10;
     std::vector<rocksdb::ColumnFamilyDescriptor> wanted = {
-        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {rocksdb::kDefaultColumnFamilyName, index_options},
         {std::string(blocks_family), blocks_options(o)},
     };
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -131,8 +150,9 @@ std::unique_ptr<retention_store> retention_store::open(const std::string& path, 
             close();
             throw store_error(problem(path, "has records but no format key; refusing to use it"));
         }
-        const rocksdb::Status w = db->Put(rocksdb::WriteOptions(), handles[0], std::string(retention_format_key),
-                                          std::string(retention_format_value));
+        rocksdb::Status w = db->Put(writes(), handles[0], std::string(retention_format_key),
+                                    std::string(retention_format_value));
+        if (w.ok()) w = db->Flush(rocksdb::FlushOptions(), handles[0]);
         if (!w.ok()) {
             close();
             throw store_error(problem(path, "cannot write: " + w.ToString()));
@@ -148,12 +168,33 @@ std::unique_ptr<retention_store> retention_store::open(const std::string& path, 
     return r;
 }
 
+std::unique_ptr<retention_store> retention_store::open_configured(const config::daemon_config& config,
+                                                                  std::ostream& log) {
+    if (!config.store.enabled || !config.store.retention.enabled) return nullptr;
+    retention_options o;
+    o.max_age_ms = uint64_t{config.store.retention.max_age_seconds} * 1000;
+    o.max_bytes = config.store.retention.max_bytes;
+    const std::string path = (std::filesystem::path(config.store.path) / "retention").string();
+    try {
+        auto r = open(path, o);
+        const retention_counters c = r->counters();
+        log << "ipfix-enricher: retention store " << path << ": " << c.records_held << " records (" << c.bytes_held
+            << " bytes) held, kept " << config.store.retention.max_age_seconds << " s, at most "
+            << config.store.retention.max_bytes << " bytes\n";
+        return r;
+    } catch (const store_error& e) {
+        log << "ipfix-enricher: " << e.what() << "; forwarding without record retention\n";
+        return nullptr;
+    }
+}
+
 retention_store::retention_store(std::string path, const retention_options& o, std::unique_ptr<rocksdb::DB> db,
                                  rocksdb::ColumnFamilyHandle* blocks, rocksdb::ColumnFamilyHandle* index)
     : path_(std::move(path)), options_(o), db_(std::move(db)), blocks_(blocks), index_cf_(index) {}
 
 retention_store::~retention_store() {
     if (!db_) return;
+    db_->Flush(rocksdb::FlushOptions(), {blocks_, index_cf_}).PermitUncheckedError();
     db_->DestroyColumnFamilyHandle(blocks_).PermitUncheckedError();
     db_->DestroyColumnFamilyHandle(index_cf_).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
@@ -197,7 +238,7 @@ void retention_store::write_block() {
     rocksdb::WriteBatch batch;
     rocksdb::Status s = batch.Put(blocks_, key, value);
     if (s.ok()) s = batch.Put(index_cf_, index_key(key), index_value(info, bytes));
-    if (s.ok()) s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (s.ok()) s = db_->Write(writes(), &batch);
     if (!s.ok()) {
         ++counters_.write_errors;
         counters_.lost_records += info.records;
@@ -237,7 +278,7 @@ bool retention_store::remove_front(size_t n, uint64_t& counter) {
     rocksdb::WriteBatch batch;
     rocksdb::Status s = batch.DeleteRange(blocks_, begin, end);
     if (s.ok()) s = batch.DeleteRange(index_cf_, index_key(begin), index_key(end));
-    if (s.ok()) s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (s.ok()) s = db_->Write(writes(), &batch);
     if (!s.ok()) {
         ++counters_.write_errors;
         note_failure("removing old blocks failed: " + s.ToString());
@@ -291,9 +332,21 @@ void retention_store::tick(uint64_t now_ms, std::ostream& log) {
     if (failing_ && now_ms - last_resume_ms_ >= 1000) {
         // After a failed flush (disk full) RocksDB refuses writes until resumed.
         last_resume_ms_ = now_ms;
-        db_->Resume().PermitUncheckedError();
+        // With the WAL off a write fails only while RocksDB holds a background error, so a
+        // successful Resume() means the store is writable again.
+        if (db_->Resume().ok()) {
+            failing_ = false;
+            pending_error_.clear();
+        }
     }
     if (open_block_.records() != 0 && now_ms >= open_since_ms_ + options_.block_ms) write_block();
+    if (!failing_ && counters_.blocks_written != flushed_blocks_ && now_ms - last_flush_ms_ >= flush_interval_ms) {
+        last_flush_ms_ = now_ms;
+        flushed_blocks_ = counters_.blocks_written;
+        rocksdb::FlushOptions f;
+        f.wait = false;  // in RocksDB's background thread; a failure shows in the next write
+        db_->Flush(f, {blocks_, index_cf_}).PermitUncheckedError();
+    }
     if (now_ms - last_expiry_ms_ >= 1000) {
         last_expiry_ms_ = now_ms;
         expire(now_ms);
@@ -321,6 +374,7 @@ void retention_store::flush(std::ostream& log) {
 void retention_store::publish() {
     std::lock_guard lock(published_mutex_);
     published_ = counters_;
+    failing_published_ = failing_;
 }
 
 retention_counters retention_store::counters() const {
@@ -328,6 +382,19 @@ retention_counters retention_store::counters() const {
     retention_counters c = published_;
     c.corrupt_blocks = corrupt_blocks_.load(std::memory_order_relaxed);
     return c;
+}
+
+void retention_store::report(pipeline::store_stats& out) const {
+    const retention_counters c = counters();
+    out.retention_records_written = c.records_written;
+    out.retention_records = c.records_held;
+    out.retention_bytes = c.bytes_held;
+    out.retention_expired_records = c.expired_records;
+    out.retention_dropped_records = c.dropped_records;
+    out.retention_write_errors = c.write_errors;
+    out.retention_lost_records = c.lost_records;
+    std::lock_guard lock(published_mutex_);
+    out.failing |= failing_published_ ? 1 : 0;
 }
 
 std::string retention_store::last_error() const {

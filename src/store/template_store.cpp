@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "silent_logger.hpp"
+
 namespace ipfix::store {
 namespace {
 
@@ -48,8 +50,7 @@ std::unique_ptr<template_store> template_store::open(const std::string& path, mo
     // Templates are small and few: keep the memory and the log files small too.
     o.write_buffer_size = 4 << 20;
     o.max_open_files = 64;
-    o.keep_log_file_num = 2;
-    o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    o.info_log = make_silent_logger();
     // Every column family the directory has must be opened (others' parts: the TCP spool).
     std::vector<std::string> names;
     if (!rocksdb::DB::ListColumnFamilies(o, path, &names).ok() || names.empty()) names = {rocksdb::kDefaultColumnFamilyName};

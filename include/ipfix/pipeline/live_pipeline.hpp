@@ -31,6 +31,19 @@
 
 namespace ipfix::pipeline {
 
+// The RocksDB store's counters, filled in by the daemon (the store lives off the pipeline).
+struct store_stats {
+    uint64_t template_write_errors = 0;
+    uint64_t retention_records_written = 0;
+    uint64_t retention_records = 0;         // held now
+    uint64_t retention_bytes = 0;           // held now (encoded)
+    uint64_t retention_expired_records = 0;
+    uint64_t retention_dropped_records = 0; // over the size cap, oldest first
+    uint64_t retention_write_errors = 0;
+    uint64_t retention_lost_records = 0;    // in blocks that could not be written
+    uint64_t failing = 0;                   // 1 while a store write fails (the log says why)
+};
+
 struct live_stats {
     live_counters io;
     proto::decode_counters decode;
@@ -40,6 +53,7 @@ struct live_stats {
     uint64_t tap_drops = 0;        // records not given to the tail or retention: a full tap
     backend_counters backend;
     std::vector<collector_health> links;  // per collector: the TCP link (filled in by the daemon)
+    store_stats store;
 };
 
 class live_pipeline {

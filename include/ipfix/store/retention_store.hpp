@@ -2,7 +2,8 @@
 // they are packed into blocks (up to `block_records`, or `block_ms` old) and each block is one
 // RocksDB value keyed by big-endian (first seen ms, sequence), so keys run in time order. Blocks
 // older than `max_age_ms` go by range delete; over `max_bytes` the oldest go, counted. A failed
-// write loses that block (counted, the reason kept) and never stops the caller.
+// write loses that block (counted, the reason kept) and never stops the caller. Writes skip
+// the WAL (memtables are flushed every 30 s and at close): a kill -9 loses at most that much.
 //
 //   auto r = store::retention_store::open(dir, options);   // throws store_error
 //   control thread: r->add(summary) for each drained record; r->tick(now_ms, log) every ~100 ms
@@ -22,7 +23,9 @@
 #include <ostream>
 #include <string>
 
+#include "ipfix/config/config.hpp"
 #include "ipfix/pipeline/flow_summary.hpp"
+#include "ipfix/pipeline/live_pipeline.hpp"
 #include "ipfix/store/retention_codec.hpp"
 #include "ipfix/store/template_store.hpp"
 
@@ -67,6 +70,9 @@ public:
     // Creates the directory and an empty store when missing. A directory holding anything
     // other than a retention store of this format, or one RocksDB finds corrupted, is refused.
     static std::unique_ptr<retention_store> open(const std::string& path, const retention_options& o);
+    // The daemon's: <store.path>/retention with store.retention's limits. Null, with the reason
+    // in `log`, when retention is off or the directory is refused (forwarding goes on).
+    static std::unique_ptr<retention_store> open_configured(const config::daemon_config& config, std::ostream& log);
     ~retention_store();
     retention_store(const retention_store&) = delete;
     retention_store& operator=(const retention_store&) = delete;
@@ -88,6 +94,8 @@ public:
 
     // Any thread: a copy as of the last tick/flush, and the last write error ("" if none yet).
     retention_counters counters() const;
+    // Adds these counters to the stats port's (any thread).
+    void report(pipeline::store_stats& out) const;
     std::string last_error() const;
     const std::string& path() const { return path_; }
 
@@ -120,6 +128,8 @@ private:
     uint64_t sequence_ = 0;
     uint64_t last_expiry_ms_ = 0;
     uint64_t last_resume_ms_ = 0;
+    uint64_t last_flush_ms_ = 0;
+    uint64_t flushed_blocks_ = 0;   // blocks_written at the last periodic flush
     bool failing_ = false;
     bool reported_ = false;         // the current failure has been logged
     std::string pending_error_;
@@ -128,6 +138,7 @@ private:
     mutable std::mutex published_mutex_;
     retention_counters published_;
     std::string last_error_;
+    bool failing_published_ = false;
     mutable std::atomic<uint64_t> corrupt_blocks_{0};  // found by queries, on any thread
 };
 
