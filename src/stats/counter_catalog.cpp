@@ -87,6 +87,32 @@ std::vector<counter_def> make_daemon_counters() {
          [](const live_stats& s) { return s.enrich.kept; }},
     };
     c.insert(c.end(), enrich.begin(), enrich.end());
+    const std::vector<counter_def> store = {
+        {"store", "failing (see the log)", "failing", "store_failing", "1 while a store write fails.", "", "",
+         [](const live_stats& s) { return s.store.failing; }, true},
+        {"store", "template write errors", "template_write_errors", "store_write_errors_total",
+         "Store writes refused (disk full, I/O error), by part.", "part", "templates",
+         [](const live_stats& s) { return s.store.template_write_errors; }},
+        {"store", "retention write errors", "retention_write_errors", "store_write_errors_total",
+         "Store writes refused (disk full, I/O error), by part.", "part", "retention",
+         [](const live_stats& s) { return s.store.retention_write_errors; }},
+        {"store", "retention records written", "retention_records_written", "retention_records_written_total",
+         "Records written to the retention store.", "", "", [](const live_stats& s) { return s.store.retention_records_written; }},
+        {"store", "retention records held", "retention_records", "retention_records", "Records in the retention store.",
+         "", "", [](const live_stats& s) { return s.store.retention_records; }, true},
+        {"store", "retention bytes held", "retention_bytes", "retention_bytes", "Encoded bytes in the retention store.",
+         "", "", [](const live_stats& s) { return s.store.retention_bytes; }, true},
+        {"store", "retention expired", "retention_expired_records", "retention_removed_records_total",
+         "Records removed from the retention store, by reason.", "reason", "expired",
+         [](const live_stats& s) { return s.store.retention_expired_records; }},
+        {"store", "retention dropped (size cap)", "retention_dropped_records", "retention_removed_records_total",
+         "Records removed from the retention store, by reason.", "reason", "size_cap",
+         [](const live_stats& s) { return s.store.retention_dropped_records; }},
+        {"store", "retention lost (write failed)", "retention_lost_records", "retention_removed_records_total",
+         "Records removed from the retention store, by reason.", "reason", "write_failed",
+         [](const live_stats& s) { return s.store.retention_lost_records; }},
+    };
+    c.insert(c.end(), store.begin(), store.end());
     return c;
 }
 
@@ -113,12 +139,13 @@ constexpr std::array<collector_counter_def, 9> collector_defs = {{
      [](const mediate::mediate_counters& c) { return c.records_too_big; }},
 }};
 
-constexpr std::array<section_def, 5> sections = {{
+constexpr std::array<section_def, 6> sections = {{
     {"traffic", "traffic"},
     {"drops", "drops"},
     {"decode", "decode"},
     {"malformed", "malformed (by reason)"},
     {"enrich", "enrich"},
+    {"store", "store"},
 }};
 
 }  // namespace

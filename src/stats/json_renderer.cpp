@@ -59,7 +59,8 @@ std::string render_stats_json(const stats_view& v) {
         for (const auto& def : daemon_counters()) {
             if (def.section != section.key) continue;
             s[std::string(def.key)] = def.get(v.now);
-            if (rates) r[std::string(def.key)] = per_second(def.get(v.now), def.get(*v.before), v.interval_seconds);
+            if (rates && !def.gauge)
+                r[std::string(def.key)] = per_second(def.get(v.now), def.get(*v.before), v.interval_seconds);
         }
         j[std::string(section.key)] = std::move(s);
         if (rates) per_s[std::string(section.key)] = std::move(r);

@@ -78,7 +78,7 @@ std::string render_prometheus(const stats_view& v) {
     std::string_view open;
     for (const auto& def : daemon_counters()) {
         if (def.metric != open) {
-            family(out, def.metric, "counter", def.help);
+            family(out, def.metric, def.gauge ? "gauge" : "counter", def.help);
             open = def.metric;
         }
         if (def.label_name.empty()) {

@@ -81,7 +81,7 @@ std::string render_stats_table(const stats_view& v) {
             const uint64_t now = def.get(v.now);
             const uint64_t before = v.before ? def.get(*v.before) : 0;
             t.add_row({std::string(def.label), fmt::format("{}", now),
-                       rate(now, v.before ? &before : nullptr, v.interval_seconds)});
+                       rate(now, v.before && !def.gauge ? &before : nullptr, v.interval_seconds)});
         }
         out += '\n';
         out += t.render();

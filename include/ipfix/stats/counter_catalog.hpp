@@ -20,6 +20,7 @@ struct counter_def {
     std::string_view label_name;   // empty: no label
     std::string_view label_value;
     std::function<uint64_t(const pipeline::live_stats&)> get;
+    bool gauge = false;            // Prometheus type gauge (a level), not counter
 };
 
 struct collector_counter_def {
