@@ -363,7 +363,7 @@ void report(const std::vector<contestant>& cs, const settings& s, int cpu) {
         }
     }
     std::printf("\n");
-    const char* keys[] = {"decode_enrich_mediate", "decode_only", "decode_mediate_no_as", "tally_exact", "tally_1_in_64"};
+    const char* keys[] = {"decode_enrich_mediate", "decode_only", "decode_mediate_no_as", "tally_exact", "tally_1_in_256"};
     for (size_t i = 0; i < cs.size(); ++i) {
         const auto [lo, hi] = std::minmax_element(cs[i].ns_per_record.begin(), cs[i].ns_per_record.end());
         std::printf("{\"benchmark\":\"enrich_mediate\",\"path\":\"%s\",\"records_per_pass\":%llu,\"ns_per_record\":%.3f,"
@@ -412,15 +412,15 @@ int main(int argc, char** argv) try {
     cs[2].name = "decode+mediate (no AS)";
     cs[2].pass = [&] { return pipeline_pass(capture, payload_source::from_cache, batch, cfg_no_enrich, db, nullptr); };
 
-    // The stats port's tally with every record counted, and with 1 in 64 past no exact budget
+    // The stats port's tally with every record counted, and with 1 in 256 past no exact budget
     // (what a worker does beyond 20,000 records in a second).
     std::unique_ptr<pipeline::traffic_tally> tally;
     const pipeline::tally_limits exact{.exact_per_second = 0, .sample_every = 1};
-    const pipeline::tally_limits sampled{.exact_per_second = 0, .sample_every = 64};
+    const pipeline::tally_limits sampled{.exact_per_second = 0, .sample_every = 256};
     for (const auto* limits : {&exact, &sampled}) {
         if (!s.tally) break;
         cs.emplace_back();
-        cs.back().name = limits->sample_every == 1 ? "d+e+m + tally (exact)" : "d+e+m + tally (1 in 64)";
+        cs.back().name = limits->sample_every == 1 ? "d+e+m + tally (exact)" : "d+e+m + tally (1 in 256)";
         cs.back().pass = [&, limits] {
             tally = std::make_unique<pipeline::traffic_tally>(*limits);  // empty, as a fresh worker's
             return pipeline_pass(capture, payload_source::from_cache, batch, cfg, db, nullptr, tally.get());

@@ -90,7 +90,7 @@ struct tally_limits {
     // one; past that, every `sample_every`-th with its weight multiplied (an update costs a few
     // hundred ns when keys churn, so the budget bounds the summaries' share of a busy core).
     uint32_t exact_per_second = 20'000;
-    uint32_t sample_every = 64;
+    uint32_t sample_every = 256;
 };
 
 class traffic_tally {
