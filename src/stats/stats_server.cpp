@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -41,6 +42,7 @@ struct stats_server::connection {
     size_t discarded = 0;
     clock::time_point linger_until;
     bool done = false;  // to be closed now
+    bool kept_alive = false;  // streaming: TCP keepalive set
 };
 
 namespace {
@@ -52,6 +54,16 @@ constexpr size_t linger_bytes = 4 << 20;
 // A tail client gets more lines only below this much unsent: the rest wait in the hub, where
 // overflowing drops are counted and told.
 constexpr size_t stream_low_water = 64 << 10;
+
+// A tail client never times out for idleness (records may be rare), so a peer that vanished
+// without a FIN is found by TCP keepalive instead, in about two minutes.
+void keep_alive(int fd) {
+    const int on = 1, idle = 60, interval = 10, count = 6;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
 
 void send_best_effort(int fd, std::string_view text) {
     // The client was just accepted: its socket buffer has room; if not, the message is lost.
@@ -131,7 +143,12 @@ void stats_server::run() {
     std::vector<pollfd> fds;
     char buf[read_chunk];
     auto pull = [](connection& c) {
-        if (!c.proto.streaming() || c.out.size() - c.sent >= stream_low_water) return;
+        if (!c.proto.streaming()) return;
+        if (!c.kept_alive) {
+            keep_alive(c.fd);
+            c.kept_alive = true;
+        }
+        if (c.out.size() - c.sent >= stream_low_water) return;
         c.out.erase(0, c.sent);  // the sent part goes, or a client always behind would grow it
         c.sent = 0;
         c.proto.pull_stream(c.out);
