@@ -188,6 +188,8 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         if (f) f->start();
     }
     if (stats_port) stats_port->serve_traffic(stats::traffic_from(config, db.get(), [&pipe] { return pipe.tallies(); }));
+    // since= on the tail reads the retention store.
+    if (stats_port && retained) stats_port->serve_history(retained->query_since());
     if (!pipe.start(error)) {
         log << "ipfix-enricher: " << error << "\n";
         return 1;
