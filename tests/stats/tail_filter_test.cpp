@@ -1,5 +1,6 @@
 #include "ipfix/stats/tail_filter.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 using namespace ipfix;
@@ -143,4 +144,34 @@ TEST_CASE("tailFilterBadValues", "[stats][tail]") {
         CHECK(parse_error(q).find("expected seconds, 1 to 10 years") != std::string::npos);
     }
     CHECK(parse_error("port=%22%5C") == "port='?" "?': expected a port 0-65535");  // quotes and backslashes never echoed
+}
+
+TEST_CASE("tailFilterArbitraryBytes", "[stats][tail]") {
+    // Deterministic noise over the query alphabet and beyond: an answer every time, an error
+    // text whenever there is no filter, and the error printable (it goes into a JSON string).
+    uint64_t state = 0x9e3779b97f4a7c15ULL;
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const std::string alphabet = "=&%+:/.[]0123456789abcdefxAS-exporteraddressprefixasportprotocolsince\"\\\x01\xff";
+    size_t accepted = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string q;
+        const size_t n = next() % 40;
+        for (size_t k = 0; k < n; ++k) q += alphabet[next() % alphabet.size()];
+        const tail_query r = parse_tail_query(q);
+        if (r.filter) {
+            ++accepted;
+            CHECK(r.error.empty());
+            continue;
+        }
+        REQUIRE_FALSE(r.error.empty());
+        const bool printable = std::all_of(r.error.begin(), r.error.end(),
+                                           [](char c) { return c >= ' ' && c <= '~' && c != '"' && c != '\\'; });
+        REQUIRE(printable);
+    }
+    CHECK(accepted > 0);
 }
