@@ -164,7 +164,13 @@ bool live_pipeline::start(std::string& error) {
     }
     for (unsigned i = 0; i < nw; ++i) {
         std::unique_ptr<datagram_sender> tx = backend_->sender(i);
-        if (divert_) tx = std::make_unique<diverting_sender>(std::move(tx), divert_(i));
+        if (divert_) {
+            // Only where a collector is TCP: UDP-only output keeps its one call per datagram.
+            std::vector<message_queue*> queues = divert_(i);
+            bool any = false;
+            for (const message_queue* q : queues) any |= q != nullptr;
+            if (any) tx = std::make_unique<diverting_sender>(std::move(tx), std::move(queues));
+        }
         auto w = std::make_unique<worker>(config_, db_, std::move(tx));
         w->lcore = ids[next++];
         if (split) {
