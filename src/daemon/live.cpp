@@ -18,8 +18,8 @@
 #include "ipfix/pipeline/live_pipeline.hpp"
 #include "ipfix/pipeline/record_tap.hpp"
 #include "ipfix/stats/from_config.hpp"
-#include "ipfix/store/tcp_forwarder.hpp"
 #include "ipfix/store/retention_store.hpp"
+#include "ipfix/store/tcp_forwarder.hpp"
 #include "ipfix/store/template_sync.hpp"
 
 namespace ipfix::daemon {
@@ -184,12 +184,12 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
             return 1;
         }
     }
-    for (const auto& f : forwarders) {
-        if (f) f->start();
-    }
     if (stats_port) stats_port->serve_traffic(stats::traffic_from(config, db.get(), [&pipe] { return pipe.tallies(); }));
     // since= on the tail reads the retention store.
     if (stats_port && retained) stats_port->serve_history(retained->query_since());
+    for (const auto& f : forwarders) {
+        if (f) f->start();
+    }
     if (!pipe.start(error)) {
         log << "ipfix-enricher: " << error << "\n";
         return 1;
