@@ -41,7 +41,8 @@ std::string serialize_response(const http_response& r, bool head_only);
 std::string serialize_stream_head(const http_response& r, bool chunked);
 std::string_view status_reason(int status);
 
-// The answers: what each command and path shows. Never changes daemon state.
+// The answers: what each command and path shows. Changes no daemon state, except `reset` with
+// its token (traffic_answers.hpp).
 class responder {
 public:
     virtual ~responder() = default;

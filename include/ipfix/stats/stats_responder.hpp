@@ -1,6 +1,7 @@
 // The stats port's content: telnet commands and HTTP paths answered from the daemon's counters
-// (a snapshot callback), with rates over the last sampling interval. Read-only: nothing here
-// changes the daemon's state. Used from the stats server's thread only.
+// (a snapshot callback), with rates over the last sampling interval, and the traffic tallies
+// (traffic_answers.hpp). Nothing here changes the daemon's state but `reset`, which needs the
+// configured token. Used from the stats server's thread only.
 #pragma once
 
 #include <chrono>
