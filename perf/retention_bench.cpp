@@ -1,0 +1,244 @@
+// What record retention costs the data path: the same flow_worker (decode + enrich + mediate,
+// no I/O) over the same capture, in the same run, with
+//   off        the record tap not listening (the daemon without retention or tail clients),
+//   tap        the tap listening, a second thread draining it and dropping the records,
+//   retention  the tap listening, the second thread packing the records into blocks and writing
+//              them to a retention_store (RocksDB, in a temp dir), as the control thread does.
+// records/s is over the worker thread's CPU time (what a worker core can carry); the second
+// thread's CPU per record and the tap's drops (records the drain did not keep up with) are
+// shown, so a fast figure bought with drops is visible.
+//
+//   retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "ipfix/config/config.hpp"
+#include "ipfix/enrich/as_database.hpp"
+#include "ipfix/enrich/table_loader.hpp"
+#include "ipfix/pipeline/flow_worker.hpp"
+#include "ipfix/pipeline/record_tap.hpp"
+#include "ipfix/store/retention_store.hpp"
+#include "pass_runner.hpp"
+#include "pcap_payloads.hpp"
+
+namespace {
+
+using namespace ipfix;
+
+struct settings {
+    std::string capture;
+    std::string db;
+    std::string dir;
+    int reps = 3;
+    int passes = 10;     // over the capture per run: about a second of work per run
+    int drain_ms = 100;  // the daemon's control thread drains every 100 ms
+};
+
+enum class mode { off, tap, retention };
+constexpr const char* mode_names[] = {"off", "tap", "retention"};
+
+struct sink : pipeline::output_sink {
+    uint64_t bytes = 0;
+    void emit(size_t, std::span<const uint8_t> d) override { bytes += d.size(); }
+};
+
+struct run_result {
+    uint64_t records = 0;
+    double worker_cpu_s = 0;
+    double drain_cpu_s = 0;
+    uint64_t drained = 0;
+    uint64_t drops = 0;
+    uint64_t stored_bytes = 0;
+};
+
+uint64_t wall_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+// The control thread's part, on its own thread: drain, hand to the store, tick.
+class drain_thread {
+public:
+    drain_thread(pipeline::record_tap& tap, store::retention_store* store, int drain_ms)
+        : tap_(tap), store_(store), drain_ms_(drain_ms), thread_([this] { run(); }) {}
+    void finish() {
+        stop_ = true;
+        thread_.join();
+    }
+    uint64_t drained() const { return drained_; }
+    double cpu_s() const { return cpu_s_; }
+
+private:
+    void run() {
+        const double cpu0 = perf::thread_cpu_seconds();
+        std::ostringstream log;
+        auto take = [&](const pipeline::flow_summary& s) {
+            if (store_) store_->add(s);
+        };
+        while (!stop_.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(drain_ms_));
+            drained_ += tap_.drain(take);
+            if (store_) store_->tick(wall_ms(), log);
+        }
+        drained_ += tap_.drain(take);
+        if (store_) store_->flush(log);
+        cpu_s_ = perf::thread_cpu_seconds() - cpu0;
+        if (!log.str().empty()) std::fprintf(stderr, "%s", log.str().c_str());
+    }
+
+    pipeline::record_tap& tap_;
+    store::retention_store* store_;
+    int drain_ms_;
+    std::atomic<bool> stop_{false};
+    uint64_t drained_ = 0;
+    double cpu_s_ = 0;
+    std::thread thread_;
+};
+
+run_result run(mode m, perf::datagram_set& capture, const config::daemon_config& cfg, const enrich::as_database& db,
+               const settings& s, const std::string& store_dir) {
+    pipeline::flow_worker worker(cfg, &db);
+    pipeline::record_tap tap(1u << 17);  // the daemon's size
+    worker.tap_records(&tap);
+    std::unique_ptr<store::retention_store> store;
+    if (m == mode::retention) store = store::retention_store::open(store_dir, {});
+    std::unique_ptr<drain_thread> drain;
+    if (m != mode::off) {
+        tap.listen(true);
+        drain = std::make_unique<drain_thread>(tap, store.get(), s.drain_ms);
+    }
+    sink out;
+    perf::receive_batch batch;
+    run_result r;
+    // The daemon's clock: wall time (the records' seen times), read once per 64 datagrams.
+    uint64_t now_ms = wall_ms();
+    uint32_t n = 0;
+    for (int pass = 0; pass < s.passes; ++pass) {
+        const perf::pass_result p = perf::run_pass(
+            capture, perf::payload_source::from_cache, batch,
+            [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest&) {
+                if ((++n & 63) == 0) now_ms = wall_ms();
+                worker.process(d.from, payload, now_ms, out);
+            });
+        r.worker_cpu_s += p.cpu_s;
+    }
+    r.records = worker.decode_counters().records;
+    if (drain) {
+        drain->finish();
+        r.drained = drain->drained();
+        r.drain_cpu_s = drain->cpu_s();
+    }
+    r.drops = tap.drops();
+    if (store) r.stored_bytes = store->counters().bytes_held;
+    return r;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+bool parse_args(int argc, char** argv, settings& s) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a.starts_with("--")) {
+            if (i + 1 >= argc) return false;
+            const std::string_view v = argv[++i];
+            auto number = [&](int& out) {
+                const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+                return ec == std::errc{} && end == v.data() + v.size() && out >= 1;
+            };
+            if (a == "--reps") {
+                if (!number(s.reps)) return false;
+            } else if (a == "--passes") {
+                if (!number(s.passes)) return false;
+            } else if (a == "--drain-ms") {
+                if (!number(s.drain_ms)) return false;
+            } else if (a == "--db") {
+                s.db = v;
+            } else if (a == "--dir") {
+                s.dir = v;
+            } else {
+                return false;
+            }
+        } else if (s.capture.empty()) {
+            s.capture = a;
+        } else {
+            return false;
+        }
+    }
+    return !s.capture.empty() && !s.db.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    settings s;
+    if (!parse_args(argc, argv, s)) {
+        std::fprintf(stderr, "usage: retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]\n");
+        return 2;
+    }
+    try {
+        perf::datagram_set capture = perf::load_udp_payloads(s.capture, 0);
+        const config::daemon_config cfg = config::parse(
+            "enrichment:\n  asn_database: " + s.db +
+                "\n  country_database: \"\"\nforwarding:\n  collectors:\n    - host: 127.0.0.1\n      port: 2056\n"
+                "      version: ipfix\n",
+            "retention_bench", false);
+        const enrich::as_database db(enrich::load_table({s.db}));
+        namespace fs = std::filesystem;
+        const fs::path base = s.dir.empty() ? fs::temp_directory_path() : fs::path(s.dir);
+        const fs::path dir = base / ("retention_bench." + std::to_string(::getpid()));
+        std::printf("retention_bench: %zu datagrams x %d passes, %d reps, drain every %d ms, store in %s\n",
+                    capture.datagrams.size(), s.passes, s.reps, s.drain_ms, dir.c_str());
+        std::vector<double> rate[3], drain_ns[3];
+        uint64_t drops[3] = {};
+        for (int rep = 0; rep < s.reps; ++rep) {
+            for (mode m : {mode::off, mode::tap, mode::retention}) {
+                fs::remove_all(dir);
+                const run_result r = run(m, capture, cfg, db, s, (dir / "retention").string());
+                const auto i = static_cast<size_t>(m);
+                rate[i].push_back(static_cast<double>(r.records) / r.worker_cpu_s);
+                if (r.drained) drain_ns[i].push_back(r.drain_cpu_s * 1e9 / static_cast<double>(r.drained));
+                drops[i] += r.drops;
+                std::printf("  rep %d %-9s %9.0f records/s (worker CPU %.3f s), drained %llu, dropped %llu", rep,
+                            mode_names[i], rate[i].back(), r.worker_cpu_s, static_cast<unsigned long long>(r.drained),
+                            static_cast<unsigned long long>(r.drops));
+                if (r.drained) std::printf(", drain thread %.0f ns/record", drain_ns[i].back());
+                if (m == mode::retention) {
+                    std::printf(", stored %.1f bytes/record", static_cast<double>(r.stored_bytes) /
+                                                                  static_cast<double>(std::max<uint64_t>(1, r.drained)));
+                }
+                std::printf("\n");
+                std::fflush(stdout);
+            }
+        }
+        fs::remove_all(dir);
+        const double off = median(rate[0]), tap = median(rate[1]), ret = median(rate[2]);
+        std::printf("median records/s per worker core: off %.0f, tap %.0f (%.1f%%), retention %.0f (%.1f%%)\n", off, tap,
+                    100.0 * (tap / off - 1), ret, 100.0 * (ret / off - 1));
+        std::printf("retention/off = %.3f (target > 0.90); drain thread: tap %.0f ns/record, retention %.0f ns/record;"
+                    " tap drops: tap %llu, retention %llu\n",
+                    ret / off, drain_ns[1].empty() ? 0.0 : median(drain_ns[1]),
+                    drain_ns[2].empty() ? 0.0 : median(drain_ns[2]), static_cast<unsigned long long>(drops[1]),
+                    static_cast<unsigned long long>(drops[2]));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "retention_bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
