@@ -322,6 +322,15 @@ def matches(query, e):
     return True
 
 
+def barrier(port):
+    """Returns once the server has seen every close sent before it: it answers /healthz after
+    handling the events that came before the new connection (tail clients just closed are gone
+    from the hub then)."""
+    status, _ = http_answer(port, '/healthz')
+    if status not in (200, 503):
+        raise RuntimeError(f'/healthz: {status}')
+
+
 def http_answer(port, target):
     with socket.create_connection(('127.0.0.1', port), timeout=IO_TIMEOUT_S) as s:
         s.sendall(f'GET {target} HTTP/1.1\r\nHost: t\r\n\r\n'.encode())
@@ -369,6 +378,7 @@ def check_limit(f, port):
     finally:
         for c in clients:
             c.close()
+    barrier(port)
     # The closed ones are gone from the hub: a new client is admitted again.
     deadline = time.monotonic() + IO_TIMEOUT_S
     while True:
@@ -378,12 +388,14 @@ def check_limit(f, port):
             break
         time.sleep(0.1)
     f.equal(c.status, 200, 'limit: a tail client after the others left')
+    barrier(port)
 
 
 def check_slow_client(f, port, exporter, t0):
     """A client that stops reading loses records, told; the reading one loses none. Exact: what
     the slow one got plus what it was told it lost is what the reader got (the copies of the
     second sentinel sent before the one it got are among its losses)."""
+    barrier(port)
     slow = TailClient(port, rcvbuf=4096)
     fast = TailClient(port)
     wait_subscribed(port, 2)
@@ -430,6 +442,7 @@ def check_slow_client(f, port, exporter, t0):
 def check_tool_json(f, a, port, exporter, db, t0):
     """ipfix-tail --json prints the HTTP lines byte for byte (probes included: both were
     subscribed before the first one)."""
+    barrier(port)
     records = make_records(t0)
     client = TailClient(port, 'protocol=udp')
     proc = subprocess.Popen([a.tail, '--host', f'127.0.0.1:{port}', '--json', '--protocol', 'udp'],
@@ -471,6 +484,7 @@ def wait_subscribed(port, n):
         probe = TailClient(port)
         for c in extra + [probe]:
             c.close()
+        barrier(port)
         if probe.status == 503:
             return
         if time.monotonic() > deadline:
@@ -483,11 +497,16 @@ def check_tool_tmux(f, a, port, exporter, db, t0, work):
     sock = f'ipfix-tail-{os.getpid()}'
     run = lambda *args: subprocess.run([tmux, '-L', sock, *args], capture_output=True, text=True,
                                        timeout=IO_TIMEOUT_S)
-    run('new-session', '-d', '-s', 'tail', '-x', '220', '-y', '40', f'env TZ=UTC sh')
+    barrier(port)
+    run('-f', '/dev/null', 'new-session', '-d', '-s', 'tail', '-x', '220', '-y', '40', '-c', str(work), 'sh')
     try:
-        run('send-keys', '-t', 'tail', f'{a.tail} --host 127.0.0.1:{port} --utc --address 8.8.8.8', 'Enter')
+        run('send-keys', '-t', 'tail',
+            f'{os.path.abspath(a.tail)} --host 127.0.0.1:{port} --utc --address 8.8.8.8', 'Enter')
         helper = TailClient(port, 'address=8.8.8.8')
-        wait_subscribed(port, 2)
+        try:
+            wait_subscribed(port, 2)
+        except RuntimeError:
+            raise RuntimeError(f'ipfix-tail in tmux did not follow: {run("capture-pane", "-p", "-t", "tail").stdout!r}')
         prime(exporter, sentinel(t0), [helper])
         helper.close()
         records = make_records(t0)
