@@ -33,6 +33,8 @@ constexpr std::string_view index_text =
     "  /api/v1/as?n=10     top source and destination AS by records (JSON)\n"
     "  /api/v1/top?n=10    top talkers by bytes (JSON)\n"
     "  POST /api/v1/reset  zero those (Authorization: Bearer TOKEN)\n"
+    "  /api/v1/tail        enriched records as JSON lines, live (exporter=, address=, prefix=,\n"
+    "                      as=, port=, protocol=, since=SECONDS; ipfix-tail follows it)\n"
     "  /healthz            ok while the pipeline forwards\n"
     "The same port speaks a line protocol: connect with telnet and type help.\n";
 
