@@ -25,7 +25,7 @@ namespace ipfix::stats {
 
 struct tail_hub_options {
     size_t max_clients = 16;
-    size_t buffer_bytes = 256 << 10;  // lines kept per client before its records are dropped
+    size_t buffer_bytes = 1 << 20;  // lines kept per client before its records are dropped
 };
 
 class tail_hub;
