@@ -97,6 +97,10 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
         a.templates.max_streams != b.templates.max_streams || a.templates.max_templates != b.templates.max_templates)
         out.push_back("templates");
     if (a.store.enabled != b.store.enabled || a.store.path != b.store.path) out.push_back("store");
+    const auto& r = a.store.retention;
+    const auto& q = b.store.retention;
+    if (r.enabled != q.enabled || r.max_age_seconds != q.max_age_seconds || r.max_bytes != q.max_bytes)
+        out.push_back("store.retention");
     return out;
 }
 
