@@ -265,7 +265,7 @@ TEST_CASE("storeSection", "[config]") {
     CHECK(error_of("store:\n  enabled: maybe\n") == "test.yaml:2: store.enabled: must be true or false, not 'maybe'");
     CHECK(error_of("store:\n  path: var/store\n") == "test.yaml:2: store.path: must be an absolute path");
     CHECK(error_of("store:\n  path: \"\"\n") == "test.yaml:2: store.path: must be an absolute path");
-    CHECK(error_of("store:\n  dir: /x\n") == "test.yaml:2: store.dir: unknown key (expected one of: enabled, path)");
+    CHECK(error_of("store:\n  dir: /x\n") == "test.yaml:2: store.dir: unknown key (expected one of: enabled, path, retention)");
     CHECK(error_of("store: [1]\n") == "test.yaml:1: store: must be a mapping");
 }
 
