@@ -7,6 +7,7 @@
 #include "ipfix/stats/http_request.hpp"
 #include "ipfix/stats/line_protocol.hpp"
 #include "ipfix/stats/session.hpp"
+#include "ipfix/stats/tail_filter.hpp"
 
 namespace ipfix::fuzz {
 namespace {
@@ -68,6 +69,48 @@ void check_http(std::string_view data, const http_limits& limits) {
     }
 }
 
+// Two records on either side of most conditions, so matches() walks every branch.
+pipeline::flow_summary sample(bool v6) {
+    pipeline::flow_summary s;
+    const uint8_t a4[4] = {192, 0, 2, 7}, b4[4] = {10, 1, 2, 3}, e4[4] = {127, 0, 0, 1};
+    const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    s.exporter = proto::ip_address::v4(e4);
+    s.exporter_port = 4739;
+    s.source = v6 ? proto::ip_address::v6(a6) : proto::ip_address::v4(a4);
+    if (!v6) s.destination = proto::ip_address::v4(b4);  // v6: destination absent (family 0)
+    s.source_port = 443;
+    s.destination_port = 51000;
+    s.protocol = v6 ? 58 : 6;
+    s.source_as = 64500;
+    s.destination_as = v6 ? 0 : 15169;
+    return s;
+}
+
+void check_prefix(const ip_prefix& p) {
+    require(p.network.family == 4 || p.network.family == 6);
+    require(p.length <= (p.network.family == 4 ? 32 : 128));
+    require(p.contains(p.network));  // host bits are cleared, so the network is inside
+}
+
+// The tail query parser over the input as a query string, and over the query of a request
+// line: a filter or a printable reason, and the value parsers agree with their contracts.
+void check_tail(std::string_view data) {
+    std::string_view query = data.substr(0, data.find_first_of(" \r\n"));
+    if (const size_t q = query.find('?'); q != std::string_view::npos) query.remove_prefix(q + 1);
+    for (const std::string_view text : {data, query}) {
+        const tail_query t = parse_tail_query(text);
+        require(t.filter.has_value() != !t.error.empty());
+        if (!t.filter) continue;
+        if (t.filter->prefix) check_prefix(*t.filter->prefix);
+        require(!t.filter->exporter_port || t.filter->exporter);
+        for (const bool v6 : {false, true}) (void)t.filter->matches(sample(v6));
+        require(tail_filter{}.matches(sample(false)));  // no condition: everything
+    }
+    if (const auto p = parse_prefix(query)) check_prefix(*p);
+    (void)parse_protocol(query);
+    if (const auto e = parse_exporter(query)) require(!e->first.empty());
+}
+
 }  // namespace
 
 void run_stats_harness(std::span<const uint8_t> input) {
@@ -76,6 +119,7 @@ void run_stats_harness(std::span<const uint8_t> input) {
     check_lines(data, 8);
     check_http(data, {});
     check_http(data, {24, 48, 3});
+    check_tail(data);
 
     // A session fed in pieces whose sizes come from the first byte: the answers never depend on
     // how the bytes were split... except that input after closing is ignored either way.
