@@ -140,6 +140,21 @@ TEST_CASE("bad checksums and lengths are dropped, never read past") {
         f[60] = f[61] = 0;
         CHECK(run(f).reason == drop_reason::bad_checksum);
     }
+    SECTION("UDP checksums the NIC verified are not summed again; the IPv4 header's still is") {
+        auto f4 = udp4_frame;
+        f4.back() ^= 1;  // a payload the NIC said was good: taken as it says
+        const frame_info a = classify(f4, us(), true);
+        CHECK(a.kind == frame_kind::datagram);
+        CHECK(a.payload_length == run(udp4_frame).payload_length);
+        auto f6 = udp6_frame;
+        f6.back() ^= 1;
+        CHECK(classify(f6, us(), true).kind == frame_kind::datagram);
+        f6[60] = f6[61] = 0;  // no checksum over IPv6 is malformed, whatever the NIC said
+        CHECK(classify(f6, us(), true).reason == drop_reason::bad_checksum);
+        auto h = udp4_frame;
+        h[25] ^= 1;
+        CHECK(classify(h, us(), true).reason == drop_reason::bad_checksum);
+    }
     SECTION("IPv4 header length below 20, or wrong version") {
         auto f = udp4_frame;
         f[14] = 0x44;

@@ -78,7 +78,7 @@ frame_info classify_udp(const uint8_t* udp, size_t available, const local_addres
     return f;
 }
 
-frame_info classify_ipv4(std::span<const uint8_t> frame, const local_addresses& local) {
+frame_info classify_ipv4(std::span<const uint8_t> frame, const local_addresses& local, bool udp_verified) {
     if (frame.size() < ethernet_header + ipv4_header) return drop(drop_reason::truncated);
     const uint8_t* ip = frame.data() + ethernet_header;
     const size_t available = frame.size() - ethernet_header;  // Ethernet pads short frames
@@ -99,7 +99,7 @@ frame_info classify_ipv4(std::span<const uint8_t> frame, const local_addresses& 
     if (f.kind != frame_kind::datagram) return f;
     const uint16_t sum = get16(udp + 6);
     // 0: the sender computed none (allowed over IPv4); a computed 0 is sent as 0xFFFF, as ours is.
-    if (sum != 0) {
+    if (sum != 0 && !udp_verified) {
         const uint16_t length = get16(udp + 4);
         const std::span<const uint8_t> payload{udp + udp_header, static_cast<size_t>(length - udp_header)};
         if (udp_checksum(f.source.address, f.source.port, proto::ip_address::v4(ip + 16), local.udp_port, payload) != sum)
@@ -145,7 +145,7 @@ frame_info classify_nd(const uint8_t* ip, std::span<const uint8_t> icmp, const l
     return f;
 }
 
-frame_info classify_ipv6(std::span<const uint8_t> frame, const local_addresses& local) {
+frame_info classify_ipv6(std::span<const uint8_t> frame, const local_addresses& local, bool udp_verified) {
     if (frame.size() < ethernet_header + ipv6_header) return drop(drop_reason::truncated);
     const uint8_t* ip = frame.data() + ethernet_header;
     if ((ip[0] >> 4) != 6) return drop(drop_reason::bad_ip_header);
@@ -167,7 +167,7 @@ frame_info classify_ipv6(std::span<const uint8_t> frame, const local_addresses& 
     if (f.kind != frame_kind::datagram) return f;
     // The UDP checksum is mandatory over IPv6; only the datagram's own length counts.
     const uint16_t length = get16(upper.data() + 4);
-    if (get16(upper.data() + 6) == 0 || v6_upper_sum(ip, proto_udp, upper.first(length)) != 0xFFFF)
+    if (get16(upper.data() + 6) == 0 || (!udp_verified && v6_upper_sum(ip, proto_udp, upper.first(length)) != 0xFFFF))
         return drop(drop_reason::bad_checksum);
     f.payload_offset = static_cast<uint16_t>(ethernet_header + ipv6_header + udp_header);
     return f;
@@ -212,16 +212,18 @@ std::string_view to_string(drop_reason r) {
     return "?";
 }
 
-frame_info classify(std::span<const uint8_t> frame, const local_addresses& local) {
+frame_info classify(std::span<const uint8_t> frame, const local_addresses& local, bool udp_checksum_verified) {
     if (frame.size() < ethernet_header) return drop(drop_reason::truncated);
     const uint8_t* d = frame.data();
     // Ours, broadcast (ARP) or an IPv6 multicast group (ND goes to the solicited-node group).
     const bool for_us = same_mac(d, local.mac) || same_mac(d, broadcast_mac) || (d[0] == 0x33 && d[1] == 0x33);
     if (!for_us) return drop(drop_reason::not_for_us);
     switch (get16(d + 12)) {
-        case ethertype_ipv4: return same_mac(d, local.mac) ? classify_ipv4(frame, local) : drop(drop_reason::not_for_us);
+        case ethertype_ipv4:
+            return same_mac(d, local.mac) ? classify_ipv4(frame, local, udp_checksum_verified)
+                                          : drop(drop_reason::not_for_us);
         case ethertype_arp: return classify_arp(frame, local);
-        case ethertype_ipv6: return classify_ipv6(frame, local);
+        case ethertype_ipv6: return classify_ipv6(frame, local, udp_checksum_verified);
         default: return drop(drop_reason::not_ip);
     }
 }

@@ -76,7 +76,9 @@ struct frame_info {
     mac_address sender_mac{};
 };
 
-frame_info classify(std::span<const uint8_t> frame, const local_addresses& local);
+// udp_checksum_verified: the NIC checked the UDP checksum (RX offload said good), so the
+// payload is not summed again; the IPv4 header checksum is still checked here.
+frame_info classify(std::span<const uint8_t> frame, const local_addresses& local, bool udp_checksum_verified = false);
 
 // The headers of one UDP datagram we send; source and destination of one family.
 struct udp_route {
