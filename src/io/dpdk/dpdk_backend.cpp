@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +20,8 @@ namespace {
 using pipeline::live_counters;
 
 constexpr size_t max_burst = 512;
+constexpr uint16_t prefetch_ahead = 4;     // frames whose head is fetched while one is classified
+constexpr unsigned tx_stash = 16;          // mbufs a sender takes from the pool at once
 constexpr unsigned idle_sleep_us = 100;
 constexpr size_t hold_limit = 64;          // datagrams per collector waiting for a neighbour
 constexpr uint64_t hold_ms = 3000;         // then they are dropped
@@ -100,7 +103,16 @@ public:
         for (size_t i = 0; i < ports_.size() && kept < out.size(); ++i) {
             const auto room = static_cast<uint16_t>(std::min(out.size() - kept, max_burst));
             const uint16_t n = rte_eth_rx_burst(ports_[i]->id(), queue_, frames_.data(), room);
+            // The mbufs and frames were written by the NIC (or another core) and are not in this
+            // core's cache: fetch every mbuf at once (their misses overlap), then each frame's
+            // head a few frames ahead of classify, as the first touch of each cost most of receive.
             for (uint16_t k = 0; k < n; ++k) {
+                rte_prefetch0(frames_[k]);
+                rte_prefetch0(rte_mbuf_to_priv(frames_[k]));  // origin() is written there
+            }
+            for (uint16_t k = 0; k < std::min(n, prefetch_ahead); ++k) rte_prefetch0(rte_pktmbuf_mtod(frames_[k], void*));
+            for (uint16_t k = 0; k < n; ++k) {
+                if (k + prefetch_ahead < n) rte_prefetch0(rte_pktmbuf_mtod(frames_[k + prefetch_ahead], void*));
                 if (rte_mbuf* m = take(*ports_[i], lanes_[i], frames_[k], now, c)) out[kept++] = m;
             }
             if (ports_[i]->has_exception()) exchange(*ports_[i], lanes_[i], c);
@@ -119,7 +131,11 @@ private:
             rte_pktmbuf_free(m);
             return nullptr;
         }
-        const eth::frame_info f = eth::classify({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, port.local());
+        // A NIC with RX checksum offload has summed the datagram already (a bad or unknown
+        // result is checked again here, so a bad one is counted as ours would be).
+        const bool udp_verified = (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+        const eth::frame_info f =
+            eth::classify({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, port.local(), udp_verified);
         const eth::local_addresses& l = port.local();
         switch (f.kind) {
             case eth::frame_kind::datagram:
@@ -224,6 +240,7 @@ public:
             lanes_.push_back({p.port->id(), queue, p.locks.empty() ? nullptr : p.locks[queue].get()});
         }
         pending_.resize(ports.size());
+        pending_bytes_.resize(ports.size());
     }
 
     ~dpdk_sender() override {
@@ -233,6 +250,7 @@ public:
         for (auto& q : pending_) {
             if (!q.empty()) rte_pktmbuf_free_bulk(q.data(), static_cast<unsigned>(q.size()));
         }
+        if (stash_next_ < stash_count_) rte_pktmbuf_free_bulk(stash_.data() + stash_next_, stash_count_ - stash_next_);
     }
     dpdk_sender(const dpdk_sender&) = delete;
     dpdk_sender& operator=(const dpdk_sender&) = delete;
@@ -241,7 +259,7 @@ public:
         const route& r = routes_[collector];
         collector_state& cs = collectors_[collector];
         const size_t headers = eth::udp_headers_length(r.to.address.family);
-        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        rte_mbuf* m = fresh();
         auto* payload = m ? reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(datagram.size())))
                           : nullptr;
         if (payload == nullptr || datagram.size() > 0xFFFF - headers) {
@@ -252,7 +270,7 @@ public:
         std::memcpy(payload, datagram.data(), datagram.size());
         auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(headers)));
         const bool keep = r.keep_source && from.address.family == r.to.address.family;
-        const uint64_t now = now_ms();
+        const uint64_t now = now_;
         eth::udp_route u;
         u.source_mac = ports_[r.port]->local().mac;
         u.destination_mac = resolve(collector, now);  // zero until resolved: filled in when it is
@@ -284,7 +302,7 @@ public:
     }
 
     void flush() override {
-        const uint64_t now = now_ms();
+        const uint64_t now = now_ = now_ms();
         if (!primed_) {
             // Ask for every next hop at once, so the first datagrams rarely wait.
             primed_ = true;
@@ -306,6 +324,26 @@ private:
         std::vector<rte_mbuf*> held;
         uint64_t held_since = 0;
     };
+
+    // An mbuf for the next datagram. Freed mbufs were last written by another core (the NIC's
+    // completion, or the ring's consumer): they come from the pool a few at a time (resetting
+    // them together overlaps the misses), and the next one's frame head is fetched while this
+    // datagram is built and the next one mediated.
+    rte_mbuf* fresh() {
+        if (stash_next_ == stash_count_) {
+            stash_next_ = stash_count_ = 0;
+            if (rte_pktmbuf_alloc_bulk(pool_, stash_.data(), tx_stash) != 0) return rte_pktmbuf_alloc(pool_);
+            stash_count_ = tx_stash;
+        }
+        rte_mbuf* m = stash_[stash_next_++];
+        if (stash_next_ < stash_count_) {
+            // Where its headers and first payload bytes go.
+            const uint8_t* next = static_cast<uint8_t*>(stash_[stash_next_]->buf_addr) + RTE_PKTMBUF_HEADROOM;
+            rte_prefetch0(next - 64);
+            rte_prefetch0(next);
+        }
+        return m;
+    }
 
     // The next hop's MAC (zero while unknown), from the port's table at most every so often.
     eth::mac_address resolve(size_t collector, uint64_t now) {
@@ -343,6 +381,7 @@ private:
 
     void queue(size_t port, rte_mbuf* m) {
         pending_[port].push_back(m);
+        pending_bytes_[port].push_back(static_cast<uint32_t>(m->pkt_len - m->l2_len - m->l3_len - m->l4_len));
         if (pending_[port].size() >= burst_) transmit(port);
     }
 
@@ -353,15 +392,15 @@ private:
         for (int attempt = 0; attempt < 4 && done < q.size(); ++attempt) {
             done += lanes_[port].send(q.data() + done, static_cast<uint16_t>(q.size() - done));
         }
-        for (size_t i = 0; i < done; ++i) {
-            ++counters_.tx_datagrams;
-            counters_.tx_bytes += q[i]->pkt_len - q[i]->l2_len - q[i]->l3_len - q[i]->l4_len;
-        }
+        // Counted from our own note: a sent mbuf is the driver's (and, on a ring, another core's).
+        counters_.tx_datagrams += done;
+        for (size_t i = 0; i < done; ++i) counters_.tx_bytes += pending_bytes_[port][i];
         if (done < q.size()) {
             counters_.tx_dropped += q.size() - done;
             rte_pktmbuf_free_bulk(q.data() + done, static_cast<unsigned>(q.size() - done));
         }
         q.clear();
+        pending_bytes_[port].clear();
     }
 
     rte_mempool* pool_;
@@ -372,6 +411,10 @@ private:
     std::vector<dpdk_port*> ports_;
     std::vector<tx_lane> lanes_;
     std::vector<std::vector<rte_mbuf*>> pending_;  // per port
+    std::vector<std::vector<uint32_t>> pending_bytes_;  // their payload bytes
+    uint64_t now_ = now_ms();  // the clock once per flush (a burst): it times holds and rechecks
+    std::array<rte_mbuf*, tx_stash> stash_{};
+    unsigned stash_next_ = 0, stash_count_ = 0;
     uint16_t ip_id_ = 0;
     bool primed_ = false;
     live_counters counters_;

@@ -44,6 +44,8 @@ bool start_device(const std::string& devargs, const config::dpdk_config& d, uint
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
     }
+    // Where the NIC can check UDP checksums, it does (classify then skips summing the payload).
+    conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_UDP_CKSUM & info.rx_offload_capa;
     if (int rc = rte_eth_dev_configure(id, rx_queues, tx_queues, &conf); rc != 0) {
         error = what + "cannot configure: " + errno_text(rc);
         return false;
