@@ -14,6 +14,7 @@
 
 #include "ipfix/enrich/as_database.hpp"
 #include "ipfix/enrich/table_loader.hpp"
+#include "ipfix/log/leveled_log.hpp"
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/live_pipeline.hpp"
 #include "ipfix/pipeline/record_tap.hpp"
@@ -109,11 +110,13 @@ void reload(const config::daemon_config& running, enrich::as_database* db, std::
     try {
         next = config::load_file(running.path);
     } catch (const config::config_error& e) {
-        log << "ipfix-enricher: reload refused, the running configuration stays: " << e.what() << "\n";
+        log << log::error << "ipfix-enricher: reload refused, the running configuration stays: " << e.what() << "\n";
         return;
     }
+    // The new level first, so that it already governs what this reload says.
+    if (const auto level = log::parse_level(next.general.log_level)) log::set_threshold(log, *level);
     for (const std::string& what : needs_restart(running, next)) {
-        log << "ipfix-enricher: reload: " << what << " changed; takes effect after a restart\n";
+        log << log::warning << "ipfix-enricher: reload: " << what << " changed; takes effect after a restart\n";
     }
     if (db == nullptr) return;
     // The database paths of the file as it is now: the usual reason for a reload is new data.
@@ -124,7 +127,7 @@ void reload(const config::daemon_config& running, enrich::as_database* db, std::
         log << "ipfix-enricher: reload: AS databases loaded (" << t->stats().attributes << " rows, "
             << (t->stats().memory_bytes >> 20) << " MiB)\n";
     } catch (const std::exception& e) {
-        log << "ipfix-enricher: reload: the AS databases could not be loaded, the previous ones stay: " << e.what()
+        log << log::error << "ipfix-enricher: reload: the AS databases could not be loaded, the previous ones stay: " << e.what()
             << "\n";
     }
 }
@@ -144,7 +147,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         try {
             db = std::make_unique<enrich::as_database>(enrich::load_table(database_paths(config.enrichment)));
         } catch (const std::exception& e) {
-            log << "ipfix-enricher: cannot load the AS databases: " << e.what() << "\n";
+            log << log::error << "ipfix-enricher: cannot load the AS databases: " << e.what() << "\n";
             return 2;
         }
     }
@@ -153,7 +156,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     const uint32_t mbufs = std::max<uint32_t>(8192, config.performance.workers * config.performance.queue_size * 2);
     auto env = pipeline::dpdk_env::start(config.io.eal_args, mbufs, error);
     if (!env) {
-        log << "ipfix-enricher: " << error << "\n";
+        log << log::error << "ipfix-enricher: " << error << "\n";
         return 1;
     }
     // Made before the pipeline: the workers push into its queues until they stop.
@@ -184,7 +187,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         source.collectors = stats::collector_names(config.forwarding);
         stats_port = std::make_unique<stats::stats_server>(stats::server_options(config.general), std::move(source));
         if (!stats_port->open(error)) {
-            log << "ipfix-enricher: " << error << "\n";
+            log << log::error << "ipfix-enricher: " << error << "\n";
             return 1;
         }
     }
@@ -195,7 +198,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         if (f) f->start();
     }
     if (!pipe.start(error)) {
-        log << "ipfix-enricher: " << error << "\n";
+        log << log::error << "ipfix-enricher: " << error << "\n";
         return 1;
     }
     log << "ipfix-enricher: listening on " << pipe.describe() << " ("

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ipfix/config/config.hpp"
+#include "ipfix/log/leveled_log.hpp"
 #include "ipfix/store/template_listing.hpp"
 #include "live.hpp"
 #include "offline.hpp"
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (list_templates) return ipfix::store::list_templates(config, std::cout, std::cerr);
+    // general.log_level (validated by the config reader) governs the live daemon's messages.
+    const auto threshold = ipfix::log::parse_level(config.general.log_level).value_or(ipfix::log::level::info);
+    ipfix::log::leveled_buf leveled(*std::cerr.rdbuf(), threshold, ipfix::log::stderr_is_journal());
+    std::ostream log(&leveled);
     if (!offline.input.empty()) return ipfix::daemon::run_offline(config, offline, std::cerr);
-    return ipfix::daemon::run_live(config, std::cerr);
+    return ipfix::daemon::run_live(config, log);
 }

@@ -1,3 +1,4 @@
+#include "ipfix/log/leveled_log.hpp"
 #include "ipfix/store/retention_store.hpp"
 
 #include <rocksdb/convenience.h>
@@ -183,7 +184,7 @@ std::unique_ptr<retention_store> retention_store::open_configured(const config::
             << config.store.retention.max_bytes << " bytes\n";
         return r;
     } catch (const store_error& e) {
-        log << "ipfix-enricher: " << e.what() << "; forwarding without record retention\n";
+        log << log::warning << "ipfix-enricher: " << e.what() << "; forwarding without record retention\n";
         return nullptr;
     }
 }
@@ -353,7 +354,7 @@ void retention_store::tick(uint64_t now_ms, std::ostream& log) {
         enforce_cap();
     }
     if (failing_ && !reported_) {
-        log << "ipfix-enricher: " << pending_error_ << "; forwarding goes on, records are not retained until it recovers\n";
+        log << log::error << "ipfix-enricher: " << pending_error_ << "; forwarding goes on, records are not retained until it recovers\n";
         reported_ = true;
     } else if (!failing_ && reported_) {
         log << "ipfix-enricher: retention store " << path_ << ": writing again\n";
@@ -365,7 +366,7 @@ void retention_store::tick(uint64_t now_ms, std::ostream& log) {
 void retention_store::flush(std::ostream& log) {
     write_block();
     if (failing_ && !reported_) {
-        log << "ipfix-enricher: " << pending_error_ << "\n";
+        log << log::error << "ipfix-enricher: " << pending_error_ << "\n";
         reported_ = true;
     }
     publish();

@@ -1,3 +1,4 @@
+#include "ipfix/log/leveled_log.hpp"
 #include "ipfix/store/tcp_forwarder.hpp"
 
 #include "ipfix/store/template_store.hpp"
@@ -326,7 +327,7 @@ std::vector<std::unique_ptr<tcp_forwarder>> make_forwarders(const config::daemon
                     << " spooled messages from the last run go first\n";
             }
         } else {
-            log << "ipfix-enricher: collector " << o.collector.to_string()
+            log << log::warning << "ipfix-enricher: collector " << o.collector.to_string()
                 << ": no spool (" << (store ? error : std::string("the store is off"))
                 << "); messages it cannot take are dropped\n";
         }
