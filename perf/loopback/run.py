@@ -14,7 +14,11 @@ and targets of issue 4 (>= 90% of direct, >= 1.5x nfacctd tee), and one JSON lin
 
 A box may be given twice with other settings: enricher/mtu=9000/workers=1/burst=64/lcores=float
 (collector MTU, performance.workers, io.burst, EAL lcore threads floating over every CPU instead
-of pinned one per CPU); the ratios are always those of the plain 'enricher'.
+of pinned one per CPU); the ratios are always those of the plain 'enricher'. Two more measure the
+stats port under load (issue 6): enricher/scrape=100 (a client GETs /metrics and /api/v1/stats
+every 100 ms during each trial) and enricher/tail=1 (a client follows GET /api/v1/tail; tail=QUERY
+gives it a filter, e.g. tail=protocol:udp for protocol=udp); each variant is printed against the
+plain 'enricher' of the same run.
 
 Loss: datagrams at the sink against datagrams sent; for ipfix-enricher (which re-encodes, so
 its datagrams are not the generator's) records decoded at the sink against records sent, and
@@ -32,7 +36,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 LOSS_LIMIT = 0.001
 START_TIMEOUT_S = 30
@@ -42,7 +48,7 @@ TARGET_OF_DIRECT = 0.90
 TARGET_OF_NFACCTD = 1.5
 BOX_NAMES = {'none': 'direct (no middle box)', 'enricher': 'ipfix-enricher', 'nfacctd': 'nfacctd tee',
              'nfcapd': 'nfcapd -R'}
-ENRICHER_OPTIONS = ('mtu', 'workers', 'burst', 'lcores')  # enricher/mtu=9000/lcores=float
+ENRICHER_OPTIONS = ('mtu', 'workers', 'burst', 'lcores', 'scrape', 'tail')  # enricher/mtu=9000/lcores=float
 
 
 def split_box(spec):
@@ -65,6 +71,12 @@ def log(*args):
 
 def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
@@ -216,6 +228,72 @@ class box:
         return {'exit': status, 'cpu_s': round(cpu, 3)}
 
 
+class scraper:
+    """GET /metrics and /api/v1/stats every `period_ms` (an absolute schedule, each request on a
+    new connection, 2 s timeout) until stopped; counts answers, failures and bytes."""
+
+    def __init__(self, port, period_ms):
+        self.port, self.period = port, period_ms / 1000
+        self.stopping = threading.Event()
+        self.result = {'scrapes': 0, 'failures': 0, 'bytes': 0, 'errors': []}
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        due = time.monotonic()
+        while not self.stopping.is_set():
+            for path in ('/metrics', '/api/v1/stats'):
+                try:
+                    with urllib.request.urlopen(f'http://127.0.0.1:{self.port}{path}', timeout=2) as r:
+                        self.result['bytes'] += len(r.read())
+                        self.result['scrapes'] += 1
+                except OSError as e:
+                    self.result['failures'] += 1
+                    if len(self.result['errors']) < 3:
+                        self.result['errors'].append(f'{path}: {e}')
+            due += self.period
+            self.stopping.wait(max(0.0, due - time.monotonic()))
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=10)
+        return self.result
+
+
+class tail_client:
+    """Follows GET /api/v1/tail?QUERY, reading as fast as it can until stopped; counts lines."""
+
+    def __init__(self, port, query):
+        self.stopping = threading.Event()
+        self.result = {'tail_lines': 0, 'tail_bytes': 0, 'tail_error': None}
+        self.sock = socket.create_connection(('127.0.0.1', port), timeout=2)
+        self.sock.sendall(f'GET /api/v1/tail{"?" + query if query else ""} HTTP/1.1\r\nHost: bench\r\n\r\n'.encode())
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        self.sock.settimeout(0.2)
+        while not self.stopping.is_set():
+            try:
+                data = self.sock.recv(1 << 16)
+            except socket.timeout:
+                continue
+            except OSError as e:
+                self.result['tail_error'] = str(e)
+                break
+            if not data:
+                self.result['tail_error'] = 'closed by the daemon'
+                break
+            self.result['tail_bytes'] += len(data)
+            self.result['tail_lines'] += data.count(b'\n')
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=10)
+        self.sock.close()
+        return self.result
+
+
 class enricher_box(box):
     name = 'enricher'
     ready_text = 'listening on'
@@ -239,7 +317,8 @@ class enricher_box(box):
         workers = int(self.options.get('workers', self.args.workers))
         mtu = int(self.options.get('mtu', 1500))
         burst = int(self.options.get('burst', 32))
-        cfg.write_text(f"""general: {{listen_address: 127.0.0.1, listen_port: {port}, stats_port: 0}}
+        self.stats_port = free_tcp_port() if 'scrape' in self.options or 'tail' in self.options else 0
+        cfg.write_text(f"""general: {{listen_address: 127.0.0.1, listen_port: {port}, stats_port: {self.stats_port}}}
 enrichment:
   asn_database: {db / 'asn.mmdb'}
   country_database: {db / 'country.mmdb'}
@@ -255,8 +334,21 @@ io:
 """)
         return [self.args.enricher, '-c', cfg]
 
+    def start(self, port, sink_port, trial_dir):
+        super().start(port, sink_port, trial_dir)
+        self.clients = []
+        if 'tail' in self.options:  # attached before the traffic, as an operator's would be
+            q = self.options['tail']
+            self.clients.append(tail_client(self.stats_port, '' if q == '1' else q.replace(':', '=')))
+        if 'scrape' in self.options:
+            self.clients.append(scraper(self.stats_port, float(self.options['scrape'])))
+
     def stop(self):
+        extra = {}
+        for c in self.clients:
+            extra.update(c.stop())
         r = super().stop()
+        r.update(extra)
         text = pathlib.Path(self.log_path).read_text(errors='replace')
         m = re.search(r'received (\d+) datagrams .*?(\d+) dropped by the kernel.*?records (\d+).*?'
                       r'sent (\d+) datagrams \(\d+ bytes\), (\d+) dropped', text)
@@ -544,6 +636,19 @@ def report(args, results, elapsed):
         else:
             want = f'{target * 100:.0f}%' if key == 'vs_direct' else f'{target}'
             print(f'ipfix-enricher {text}: {shown} (target >= {want}: {"met" if v >= target else "NOT met"})')
+    for n in results:  # enricher variants against the plain enricher of this run
+        b = best(n)
+        if n == 'enricher' or split_box(n)[0] != 'enricher' or not b or not ours:
+            continue
+        v = b['packets_per_s'] / ours['packets_per_s']
+        ratios[n] = v
+        cpu = ''
+        if 'box_cpu_us_per_packet' in b and ours.get('box_cpu_us_per_packet'):
+            cpu = f', CPU per packet {b["box_cpu_us_per_packet"] / ours["box_cpu_us_per_packet"]:.3f}x'
+        extra = b.get('box_result', {})
+        seen = ', '.join(f'{k} {extra[k]:,}' for k in ('scrapes', 'failures', 'tail_lines') if k in extra)
+        target = ' (issue 6 target: >= 0.97)' if 'scrape' in n or 'tail' in n else ''
+        print(f'{box_title(n)} x ipfix-enricher: {v:.3f}{target}{cpu}' + (f'; at its best rate: {seen}' if seen else ''))
     print(f'({elapsed:.0f} s; trials of {args.trial_seconds} s; loss limit {LOSS_LIMIT * 100}%; '
           f'a shared machine: figures move between runs)')
     print()
