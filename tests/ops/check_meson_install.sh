@@ -25,12 +25,14 @@ dest=$work/root
 meson install -C "$build" --no-rebuild --quiet --destdir "$dest" >"$work/install.log" 2>&1 ||
     { cat "$work/install.log"; fail "meson install --destdir exited non-zero"; }
 
-for exe in "$daemon" "$(under_prefix "$bindir")/ipfix-dump" "$(under_prefix "$bindir")/ipfix-asdb"; do
+for exe in "$daemon" "$(under_prefix "$bindir")/ipfix-dump" "$(under_prefix "$bindir")/ipfix-asdb" \
+           "$(under_prefix "$bindir")/fetch-asdb"; do
     [[ -f $dest$exe && -x $dest$exe ]] || fail "no executable $exe"
 done
 "$dest$daemon" --help >"$work/help.txt" 2>&1 || fail "$daemon --help exited $?"
 grep -qF -- '--check-config' "$work/help.txt" || fail "$daemon --help: $(cat "$work/help.txt")"
-echo "ok: $daemon, ipfix-dump, ipfix-asdb"
+cmp "$dest$(under_prefix "$bindir")/fetch-asdb" "$source/tools/fetch-asdb" || fail "bin/fetch-asdb is not tools/fetch-asdb"
+echo "ok: $daemon, ipfix-dump, ipfix-asdb, fetch-asdb"
 
 cmp "$dest$config" "$source/config/ipfix-enricher.yaml" || fail "$config is not config/ipfix-enricher.yaml"
 cmp "$dest$logrotate" "$source/systemd/ipfix-enricher.logrotate" ||
