@@ -112,7 +112,7 @@ private:
 run_result run(mode m, perf::datagram_set& capture, const config::daemon_config& cfg, const enrich::as_database& db,
                const settings& s, const std::string& store_dir) {
     pipeline::flow_worker worker(cfg, &db);
-    pipeline::record_tap tap(1u << 17);  // the daemon's size
+    pipeline::record_tap tap(size_t{1} << 24);  // the daemon's size
     worker.tap_records(&tap);
     std::unique_ptr<store::retention_store> store;
     if (m == mode::retention) store = store::retention_store::open(store_dir, {});

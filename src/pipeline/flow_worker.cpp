@@ -1,7 +1,6 @@
 #include "ipfix/pipeline/flow_worker.hpp"
 
 namespace ipfix::pipeline {
-namespace {
 
 proto::decoder_config decoder_settings(const config::daemon_config& c) {
     proto::decoder_config d;
@@ -10,6 +9,8 @@ proto::decoder_config decoder_settings(const config::daemon_config& c) {
     d.templates.max_templates = c.templates.max_templates;
     return d;
 }
+
+namespace {
 
 mediate::mediator_config mediator_settings(const config::daemon_config& c, const config::collector_config& col,
                                            bool batched) {
@@ -74,7 +75,7 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
     if (tally_ != nullptr) {
         tally_->datagram(from, payload.size(), true, msg_, values_, decoder_.counters().sequence_gaps, now_ms);
     }
-    if (tap_ != nullptr && tap_->listening()) pass_records(now_ms);
+    if (tap_ != nullptr && tap_->listening()) tap_->push(from, payload, now_ms, values_);
 
     mediate::added_fields add;
     add.source_as = enriching && source != enrich::as_policy::never;
@@ -98,13 +99,6 @@ void flow_worker::flush(output_sink& sink) {
     for (size_t i = 0; i < collectors_.size(); ++i) {
         collector_sink tagged(sink, i);
         collectors_[i].mediator.flush(tagged);
-    }
-}
-
-void flow_worker::pass_records(uint64_t now_ms) {
-    for (size_t i = 0; i < msg_.records.size(); ++i) {
-        const proto::record_view& r = msg_.records[i];
-        if (!r.tmpl->options) tap_->push(summarize(msg_, r, values_[i], now_ms));
     }
 }
 

@@ -68,7 +68,7 @@ live_counters& live_counters::operator+=(const live_counters& o) {
 
 struct live_pipeline::worker {
     worker(const config::daemon_config& c, const enrich::as_database* db, std::unique_ptr<datagram_sender> s)
-        : flow(c, db, true), tx(std::move(s)), sink(*tx) {
+        : flow(c, db, true), tx(std::move(s)), sink(*tx), tap(tap_bytes, decoder_settings(c)) {
         flow.tap_records(&tap);
         flow.tally_traffic(&tally);
     }
@@ -103,8 +103,10 @@ struct live_pipeline::worker {
     live_counters rx;
     std::mutex snapshot_mutex;
     live_stats snapshot;
-    // About 20 MiB per worker: a tenth of a second of a worker's records at full rate.
-    record_tap tap{1u << 17};
+    // Touched only while someone listens: about a tenth of a second of a worker's datagrams at
+    // full rate (some 50 bytes a record).
+    static constexpr size_t tap_bytes = size_t{1} << 24;
+    record_tap tap;
     traffic_tally tally;
 };
 
@@ -320,7 +322,7 @@ std::vector<record_tap*> live_pipeline::taps() const {
 live_stats live_pipeline::stats() const {
     live_stats s;
     for (const auto& w : workers_) {
-        s.tap_drops += w->tap.drops();
+        s.tap_drops += w->tap.drops() + w->tap.unmatched();
         std::lock_guard lock(w->snapshot_mutex);
         s.io += w->snapshot.io;
         s.decode += w->snapshot.decode;

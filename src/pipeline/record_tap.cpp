@@ -1,6 +1,153 @@
 #include "ipfix/pipeline/record_tap.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
 namespace ipfix::pipeline {
+namespace {
+
+// What enrichment decided for one record, as the ring carries it.
+struct packed_values {
+    uint32_t source_as = 0;
+    uint32_t destination_as = 0;
+    std::array<char, 2> source_country{};
+    std::array<char, 2> destination_country{};
+    uint8_t flags = 0;  // write_source_as, write_destination_as
+    uint8_t pad[3]{};
+};
+static_assert(sizeof(packed_values) == 16);
+
+constexpr uint8_t wrote_source = 1;
+constexpr uint8_t wrote_destination = 2;
+
+// Every entry starts 8-aligned with this; a size of 0 says the rest of the ring up to its end
+// is unused (the entry did not fit there) and the next entry is at the start.
+struct entry_head {
+    uint32_t size = 0;  // the whole entry, padded to 8
+    uint16_t payload_length = 0;
+    uint16_t records = 0;
+    uint64_t now_ms = 0;
+    proto::exporter_endpoint from;
+};
+
+constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+}  // namespace
+
+struct record_tap::ring {
+    explicit ring(size_t bytes)
+        : capacity(std::bit_ceil(std::max<size_t>(bytes, 1 << 16))),
+          mask(capacity - 1),
+          // Not value-initialised: pages are touched only once a listener makes them used.
+          words(new uint64_t[capacity / 8]) {}
+
+    uint8_t* at(uint64_t position) { return reinterpret_cast<uint8_t*>(words.get()) + (position & mask); }
+
+    const size_t capacity;
+    const uint64_t mask;
+    std::unique_ptr<uint64_t[]> words;
+    alignas(64) std::atomic<uint64_t> head{0};  // consumer's position
+    uint64_t tail_seen = 0;                     // consumer's copy of tail
+    alignas(64) std::atomic<uint64_t> tail{0};  // producer's position
+    uint64_t head_seen = 0;                     // producer's copy of head
+};
+
+record_tap::record_tap(size_t bytes, proto::decoder_config decoding)
+    : ring_(std::make_unique<ring>(bytes)), decoder_(decoding) {}
+
+record_tap::~record_tap() = default;
+
+void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
+                      std::span<const mediate::record_values> values) {
+    ring& r = *ring_;
+    const size_t need = align8(sizeof(entry_head) + payload.size() + values.size() * sizeof(packed_values));
+    const uint64_t tail = r.tail.load(std::memory_order_relaxed);
+    const size_t room_to_end = r.capacity - (tail & r.mask);
+    const size_t skip = room_to_end < need ? room_to_end : 0;
+    const bool fits = need <= r.capacity / 2 && payload.size() <= UINT16_MAX && values.size() <= UINT16_MAX;
+    if (fits && tail + skip + need - r.head_seen > r.capacity) r.head_seen = r.head.load(std::memory_order_acquire);
+    if (!fits || tail + skip + need - r.head_seen > r.capacity) {
+        // One writer: a plain add, published with a relaxed store (no locked instruction).
+        dropped_records_.store(dropped_records_.load(std::memory_order_relaxed) + values.size(),
+                               std::memory_order_relaxed);
+        return;
+    }
+    if (skip != 0) {
+        const uint32_t marker = 0;
+        std::memcpy(r.at(tail), &marker, sizeof marker);
+    }
+    uint8_t* p = r.at(tail + skip);
+    entry_head h;
+    h.size = static_cast<uint32_t>(need);
+    h.payload_length = static_cast<uint16_t>(payload.size());
+    h.records = static_cast<uint16_t>(values.size());
+    h.now_ms = now_ms;
+    h.from = from;
+    std::memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    std::memcpy(p, payload.data(), payload.size());
+    p += payload.size();
+    for (const mediate::record_values& v : values) {
+        packed_values pv;
+        pv.source_as = v.source_as;
+        pv.destination_as = v.destination_as;
+        pv.source_country = v.source_country;
+        pv.destination_country = v.destination_country;
+        pv.flags = static_cast<uint8_t>((v.write_source_as ? wrote_source : 0) |
+                                        (v.write_destination_as ? wrote_destination : 0));
+        std::memcpy(p, &pv, sizeof pv);
+        p += sizeof pv;
+    }
+    r.tail.store(tail + skip + need, std::memory_order_release);
+}
+
+size_t record_tap::drain_into(void (*f)(void*, const flow_summary&), void* ctx) {
+    ring& r = *ring_;
+    size_t n = 0;
+    uint64_t head = r.head.load(std::memory_order_relaxed);
+    for (;;) {
+        if (head == r.tail_seen) {
+            r.tail_seen = r.tail.load(std::memory_order_acquire);
+            if (head == r.tail_seen) break;
+        }
+        const uint8_t* p = r.at(head);
+        entry_head h;
+        std::memcpy(&h.size, p, sizeof h.size);
+        if (h.size == 0) {
+            head += r.capacity - (head & r.mask);
+            continue;
+        }
+        std::memcpy(&h, p, sizeof h);
+        const std::span<const uint8_t> payload(p + sizeof h, h.payload_length);
+        const uint8_t* packed = payload.data() + payload.size();
+        // The datagram decodes as it did on the worker unless a template it needs travelled in
+        // a datagram the ring dropped: then its records are not the worker's, and are skipped.
+        if (!decoder_.decode(h.from, payload, h.now_ms, msg_) || msg_.records.size() != h.records) {
+            unmatched_records_.store(unmatched_records_.load(std::memory_order_relaxed) + h.records,
+                                     std::memory_order_relaxed);
+        } else {
+            for (size_t i = 0; i < msg_.records.size(); ++i) {
+                const proto::record_view& rec = msg_.records[i];
+                if (rec.tmpl->options) continue;
+                packed_values pv;
+                std::memcpy(&pv, packed + i * sizeof pv, sizeof pv);
+                mediate::record_values v;
+                v.source_as = pv.source_as;
+                v.destination_as = pv.destination_as;
+                v.source_country = pv.source_country;
+                v.destination_country = pv.destination_country;
+                v.write_source_as = (pv.flags & wrote_source) != 0;
+                v.write_destination_as = (pv.flags & wrote_destination) != 0;
+                f(ctx, summarize(msg_, rec, v, h.now_ms));
+                ++n;
+            }
+        }
+        head += h.size;
+        r.head.store(head, std::memory_order_release);
+    }
+    return n;
+}
 
 size_t record_feed::poll(std::span<record_tap* const> taps) {
     wanting_.assign(consumers_.size(), false);
@@ -23,7 +170,7 @@ size_t record_feed::poll(std::span<record_tap* const> taps) {
 
 uint64_t record_feed::drops(std::span<record_tap* const> taps) {
     uint64_t n = 0;
-    for (const record_tap* t : taps) n += t->drops();
+    for (const record_tap* t : taps) n += t->drops() + t->unmatched();
     return n;
 }
 

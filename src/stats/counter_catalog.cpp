@@ -31,6 +31,9 @@ std::vector<counter_def> make_daemon_counters() {
          "send_failed", [](const live_stats& s) { return s.io.tx_dropped; }},
         {"drops", "bursts without mbufs", "bursts_without_mbufs", "receive_bursts_without_mbufs_total",
          "Receive bursts cut short for lack of mbufs.", "", "", [](const live_stats& s) { return s.io.pool_empty; }},
+        {"drops", "untapped records", "untapped_records", "untapped_records_total",
+         "Enriched records the tail stream and the retention store missed: a full record tap, or a template lost with it.",
+         "", "", [](const live_stats& s) { return s.tap_drops; }},
 
         {"decode", "messages", "messages", "decoded_messages_total", "Messages (datagrams) offered to the decoder.", "",
          "", [](const live_stats& s) { return s.decode.messages; }},

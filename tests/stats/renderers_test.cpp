@@ -81,6 +81,7 @@ TEST_CASE("statsTable", "[stats][render]") {
                            "worker ring full                 0         0.0\n"
                            "send failed                      1         0.0\n"
                            "bursts without mbufs             0         0.0\n"
+                           "untapped records                 0         0.0\n"
                            "\n"
                            "decode               total  per second\n"
                            "messages                12         0.0\n"

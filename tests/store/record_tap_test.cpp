@@ -110,16 +110,29 @@ TEST_CASE("tap: v5 uptime times become epoch milliseconds against the header", "
     CHECK(got[0].protocol == 17);
 }
 
-TEST_CASE("tap: a full ring drops and counts; the feed serves only consumers that want records", "[tap]") {
-    pipeline::record_tap a(2), b(2);
+TEST_CASE("tap: a full ring drops whole datagrams, counting their records; the feed serves only who wants them",
+          "[tap]") {
+    // Two workers' taps of the smallest size (64 KiB): a datagram of 1000 records (16 bytes of
+    // enrichment each, over 20 KiB with the payload) fits twice, not three times.
+    const config::daemon_config cfg;
+    pipeline::flow_worker w(cfg, nullptr);
+    pipeline::record_tap a(1), b(1);
     std::vector<pipeline::record_tap*> taps{&a, &b};
-    pipeline::flow_summary s;
-    for (uint16_t i = 0; i < 3; ++i) {
-        s.source_port = i;
-        a.push(s);
-    }
-    CHECK(a.drops() == 1);
-    CHECK(pipeline::record_feed::drops(taps) == 1);
+    a.listen(true);
+    b.listen(true);
+    null_sink sink;
+    auto big = [](uint16_t first_port) {
+        ipfix_builder m({.domain = 1});
+        m.template_set().template_record(256, {{8, 4}, {12, 4}, {7, 2}}).data_set(256);
+        for (uint16_t i = 0; i < 1000; ++i) {
+            m.ipv4("10.0.0.1").ipv4("10.0.0.2").u16(static_cast<uint16_t>(first_port + i));
+        }
+        return m.build();
+    };
+    w.tap_records(&a);
+    for (uint16_t k = 0; k < 3; ++k) w.process(endpoint(), big(static_cast<uint16_t>(k * 1000)), 1000, sink);
+    CHECK(a.drops() == 1000);
+    CHECK(pipeline::record_feed::drops(taps) == 1000);
 
     pipeline::record_feed feed;
     bool tail_wants = false;
@@ -130,23 +143,50 @@ TEST_CASE("tap: a full ring drops and counts; the feed serves only consumers tha
     feed.add({[&] { return tail_wants; }, [&](std::span<const pipeline::flow_summary> batch) {
                   for (const auto& x : batch) tailed.push_back(x.source_port);
               }});
-    CHECK(feed.poll(taps) == 2);
+    CHECK(feed.poll(taps) == 2000);
     CHECK(a.listening());
     CHECK(b.listening());
-    CHECK(retained == std::vector<uint16_t>{0, 1});
+    REQUIRE(retained.size() == 2000);
+    CHECK(retained.front() == 0);
+    CHECK(retained.back() == 1999);
     CHECK(tailed.empty());
 
+    // Wrapped round the ring's end, still in order and whole.
     tail_wants = true;
-    s.source_port = 9;
-    b.push(s);
-    CHECK(feed.poll(taps) == 1);
-    CHECK(retained == std::vector<uint16_t>{0, 1, 9});
-    CHECK(tailed == std::vector<uint16_t>{9});
+    retained.clear();
+    for (uint16_t k = 3; k < 5; ++k) w.process(endpoint(), big(static_cast<uint16_t>(k * 1000)), 1000, sink);
+    CHECK(feed.poll(taps) == 2000);
+    REQUIRE(tailed.size() == 2000);
+    CHECK(tailed.front() == 3000);
+    CHECK(tailed.back() == 4999);
+    CHECK(retained == tailed);
+    CHECK(a.drops() == 1000);
 
     pipeline::record_feed idle;
     idle.add({[] { return false; }, [](std::span<const pipeline::flow_summary>) { FAIL("not wanted"); }});
-    a.push(s);
-    CHECK(idle.poll(taps) == 1);  // drained all the same, so nothing stale reaches a later listener
+    w.process(endpoint(), big(0), 1000, sink);
+    CHECK(idle.poll(taps) == 1000);  // drained all the same, so nothing stale reaches a later listener
     CHECK_FALSE(a.listening());
     CHECK_FALSE(b.listening());
+}
+
+TEST_CASE("tap: records whose template went with a dropped datagram are skipped and counted", "[tap]") {
+    const config::daemon_config cfg;
+    pipeline::flow_worker w(cfg, nullptr);
+    pipeline::record_tap tap(1);
+    w.tap_records(&tap);
+    null_sink sink;
+    const auto tmpl = ipfix_builder({.domain = 1}).template_set().template_record(256, {{8, 4}, {12, 4}}).build();
+    const auto data = ipfix_builder({.domain = 1}).data_set(256).ipv4("10.0.0.1").ipv4("10.0.0.2").build();
+    w.process(endpoint(), tmpl, 1000, sink);  // not listening: the consumer never sees the template
+    tap.listen(true);
+    w.process(endpoint(), data, 1000, sink);
+    CHECK(drained(tap).empty());
+    CHECK(tap.unmatched() == 1);
+    w.process(endpoint(), tmpl, 2000, sink);
+    w.process(endpoint(), data, 2000, sink);
+    const auto got = drained(tap);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].destination.to_string() == "10.0.0.2");
+    CHECK(tap.unmatched() == 1);
 }

@@ -27,6 +27,9 @@ public:
     virtual void emit(size_t collector, std::span<const uint8_t> datagram) = 0;
 };
 
+// The decoder a worker runs for `config` (template lifetime and bounds).
+proto::decoder_config decoder_settings(const config::daemon_config& config);
+
 struct worker_counters {
     uint64_t datagrams = 0;
     uint64_t undecodable = 0;   // header unusable: nothing forwarded
@@ -73,7 +76,6 @@ private:
     };
     struct collector_sink;
     void pass_template_changes(uint64_t now_ms);
-    void pass_records(uint64_t now_ms);
 
     const config::daemon_config& config_;
     proto::decoder decoder_;

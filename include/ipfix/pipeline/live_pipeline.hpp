@@ -50,7 +50,7 @@ struct live_stats {
     enrich_counters enrich;
     std::vector<mediate::mediate_counters> collectors;
     uint64_t kernel_drops = 0;     // datagrams the kernel dropped at our full socket buffers
-    uint64_t tap_drops = 0;        // records not given to the tail or retention: a full tap
+    uint64_t tap_drops = 0;        // records not given to the tail or retention (a full tap)
     backend_counters backend;
     std::vector<collector_health> links;  // per collector: the TCP link (filled in by the daemon)
     store_stats store;
