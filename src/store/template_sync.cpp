@@ -1,3 +1,4 @@
+#include "ipfix/log/leveled_log.hpp"
 #include "ipfix/store/template_sync.hpp"
 
 #include <algorithm>
@@ -28,7 +29,7 @@ std::unique_ptr<template_sync> template_sync::open(const config::daemon_config& 
     try {
         s = template_store::open(config.store.path);
     } catch (const store_error& e) {
-        log << "ipfix-enricher: " << e.what() << "; forwarding without it (templates will not survive a restart)\n";
+        log << log::warning << "ipfix-enricher: " << e.what() << "; forwarding without it (templates will not survive a restart)\n";
         return nullptr;
     }
     const uint64_t lifetime_ms = uint64_t{config.templates.lifetime_seconds} * 1000;
@@ -94,7 +95,7 @@ void template_sync::tick(uint64_t now_ms, std::ostream& log) {
     const bool writing = store_->pending();
     std::string error;
     if (!store_->commit(error)) {
-        if (!failing_) log << "ipfix-enricher: " << error << "; forwarding goes on, the store catches up when it can\n";
+        if (!failing_) log << log::error << "ipfix-enricher: " << error << "; forwarding goes on, the store catches up when it can\n";
         failing_ = true;
     } else if (failing_ && writing) {
         log << "ipfix-enricher: template store " << store_->path() << ": writing again\n";
