@@ -116,6 +116,48 @@ std::vector<counter_def> make_daemon_counters() {
          [](const live_stats& s) { return s.store.retention_lost_records; }},
     };
     c.insert(c.end(), store.begin(), store.end());
+    // The dpdk backend's Ethernet ports (all zero on the socket backend): frames, what was not
+    // ours by reason, neighbour resolution and the exception interface.
+    const std::vector<counter_def> port = {
+        {"port", "frames in", "frames_received", "port_frames_received_total", "Ethernet frames received on the ports.",
+         "", "", [](const live_stats& s) { return s.io.rx_frames; }},
+        {"port", "not for us", "drop_not_for_us", "port_dropped_frames_total", "Frames not taken, by reason.", "reason",
+         "not_for_us", [](const live_stats& s) { return s.io.drop_not_for_us; }},
+        {"port", "not IP", "drop_not_ip", "port_dropped_frames_total", "Frames not taken, by reason.", "reason",
+         "not_ip", [](const live_stats& s) { return s.io.drop_not_ip; }},
+        {"port", "not UDP", "drop_not_udp", "port_dropped_frames_total", "Frames not taken, by reason.", "reason",
+         "not_udp", [](const live_stats& s) { return s.io.drop_not_udp; }},
+        {"port", "UDP to another port", "drop_wrong_port", "port_dropped_frames_total", "Frames not taken, by reason.",
+         "reason", "wrong_port", [](const live_stats& s) { return s.io.drop_wrong_port; }},
+        {"port", "IP fragments", "drop_fragment", "port_dropped_frames_total", "Frames not taken, by reason.", "reason",
+         "fragment", [](const live_stats& s) { return s.io.drop_fragment; }},
+        {"port", "bad checksum", "drop_bad_checksum", "port_dropped_frames_total", "Frames not taken, by reason.",
+         "reason", "bad_checksum", [](const live_stats& s) { return s.io.drop_bad_checksum; }},
+        {"port", "malformed frames", "drop_malformed", "port_dropped_frames_total", "Frames not taken, by reason.",
+         "reason", "malformed", [](const live_stats& s) { return s.io.drop_malformed; }},
+        {"port", "ARP/ND replies sent", "neighbour_replies_sent", "port_neighbour_packets_sent_total",
+         "ARP and neighbour discovery packets sent, by kind.", "kind", "reply",
+         [](const live_stats& s) { return s.io.arp_replies_sent; }},
+        {"port", "ARP/ND requests sent", "neighbour_requests_sent", "port_neighbour_packets_sent_total",
+         "ARP and neighbour discovery packets sent, by kind.", "kind", "request",
+         [](const live_stats& s) { return s.io.arp_requests_sent; }},
+        {"port", "neighbour updates", "neighbour_updates", "port_neighbour_updates_total",
+         "ARP replies and neighbour advertisements learnt from.", "", "",
+         [](const live_stats& s) { return s.io.neighbour_updates; }},
+        {"port", "neighbours resolved (ever)", "neighbours_resolved", "port_neighbours_resolved_total",
+         "Neighbour entries that got a MAC address.", "", "", [](const live_stats& s) { return s.backend.neighbours_resolved; }},
+        {"port", "neighbours now", "neighbours", "port_neighbours", "Resolved neighbour entries now.", "", "",
+         [](const live_stats& s) { return s.backend.neighbours; }, true},
+        {"port", "output without neighbour", "unresolved_drops", "port_unresolved_drops_total",
+         "Output dropped for want of a neighbour or a route.", "", "", [](const live_stats& s) { return s.io.tx_unresolved; }},
+        {"port", "to the exception interface", "exception_out", "port_exception_frames_total",
+         "Frames through the exception (TAP) interface, by direction.", "direction", "to_host",
+         [](const live_stats& s) { return s.io.exception_out; }},
+        {"port", "from the exception interface", "exception_in", "port_exception_frames_total",
+         "Frames through the exception (TAP) interface, by direction.", "direction", "from_host",
+         [](const live_stats& s) { return s.io.exception_in; }},
+    };
+    c.insert(c.end(), port.begin(), port.end());
     return c;
 }
 
@@ -142,13 +184,14 @@ constexpr std::array<collector_counter_def, 9> collector_defs = {{
      [](const mediate::mediate_counters& c) { return c.records_too_big; }},
 }};
 
-constexpr std::array<section_def, 6> sections = {{
+constexpr std::array<section_def, 7> sections = {{
     {"traffic", "traffic"},
     {"drops", "drops"},
     {"decode", "decode"},
     {"malformed", "malformed (by reason)"},
     {"enrich", "enrich"},
     {"store", "store"},
+    {"port", "ports (dpdk backend)"},
 }};
 
 }  // namespace

@@ -12,7 +12,7 @@
 namespace ipfix::stats {
 
 struct counter_def {
-    std::string_view section;      // "traffic", "drops", "decode", "malformed", "enrich"
+    std::string_view section;      // "traffic", "drops", "decode", "malformed", "enrich", "store", "port"
     std::string_view label;        // the telnet table's row
     std::string_view key;          // the JSON key inside its section
     std::string_view metric;       // Prometheus family without the "ipfix_enricher_" prefix
