@@ -60,6 +60,12 @@ size_t template_sync::attach(size_t index, pipeline::flow_worker& w) {
     size_t n = 0;
     for (const loaded_template& t : loaded_) n += w.decoder().templates().install(t.stream, t.def, t.last_seen_ms);
     counters_.installed += n;
+    // The tap decodes the worker's datagrams again: without the templates it would skip what
+    // the worker now decodes at once.
+    if (w.tap() != nullptr) {
+        proto::template_cache& tapped = w.tap()->decoder().templates();
+        for (const loaded_template& t : loaded_) tapped.install(t.stream, t.def, t.last_seen_ms);
+    }
     if (index < queues_.size()) w.report_template_changes(queues_[index].get());
     return n;
 }

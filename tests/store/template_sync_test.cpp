@@ -97,10 +97,18 @@ TEST_CASE("sync: learnt, refreshed and withdrawn templates reach the store; a re
     CHECK(sync->loaded() == 1);
     for (size_t i = 0; i < 2; ++i) {
         pipeline::flow_worker w(cfg, nullptr);
+        pipeline::record_tap tap(1);
+        tap.listen(true);
+        w.tap_records(&tap);
         CHECK(sync->attach(i, w) == 1);
         w.process(router, data(), 1'100'000, sink);
         CHECK(w.decode_counters().records == 1);
         CHECK(w.decode_counters().malformed_total() == 0);
+        // The tail and retention get the record too: the tap's own decoder has the template.
+        size_t tapped = 0;
+        tap.drain([&](const pipeline::flow_summary& s) { tapped += s.destination.to_string() == "10.0.0.2"; });
+        CHECK(tapped == 1);
+        CHECK(tap.unmatched() == 0);
     }
     CHECK(sync->counters().installed == 2);
 

@@ -68,6 +68,7 @@ public:
     // Data records, once enriched, are pushed to `t` while it is listening (null: never); `t`
     // must outlive the worker. Set before the worker runs.
     void tap_records(record_tap* t) { tap_ = t; }
+    record_tap* tap() const { return tap_; }
 
 private:
     struct collector_state {

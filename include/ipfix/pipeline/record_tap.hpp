@@ -55,6 +55,9 @@ public:
         return drain_into([](void* ctx, const flow_summary& s) { (*static_cast<callable*>(ctx))(s); }, &f);
     }
 
+    // The consumer's decoder: for installing stored templates before the worker runs.
+    proto::decoder& decoder() { return decoder_; }
+
     uint64_t drops() const { return dropped_records_.load(std::memory_order_relaxed); }  // records at a full ring
     // Records the consumer skipped: their template travelled in a dropped datagram.
     uint64_t unmatched() const { return unmatched_records_.load(std::memory_order_relaxed); }
