@@ -34,6 +34,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / 'live'))
 import check_live  # noqa: E402  (traffic writer, flows, mmdblookup, start/stop helpers)
+from proc_util import kill_leftovers  # noqa: E402
 
 TAG = f'{os.getpid() % 100000}'
 NS_DAEMON, NS_PEER = f'ipfxd{TAG}', f'ipfxp{TAG}'
@@ -141,9 +142,7 @@ def through_exception():
             return [f'exception: no echo from {HOST4} behind the TAP: {p.stdout.strip()} {p.stderr.strip()[-300:]}']
         return []
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
+        kill_leftovers(server, timeout=10)
 
 
 def summary_count(log, pattern):
@@ -245,10 +244,7 @@ io:
             problems.append(f'{tag}: ipfix-enricher exit {daemon.returncode} on SIGTERM')
         check_live.stop(nfcapd)
     finally:
-        for proc in (daemon, nfcapd):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=check_live.STOP_TIMEOUT_S)
+        kill_leftovers(daemon, nfcapd, timeout=check_live.STOP_TIMEOUT_S)
 
     log = dlog.read_text(errors='replace')
     replies = summary_count(log, r'ARP/ND: (\d+) replies sent')

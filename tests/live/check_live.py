@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from proc_util import kill_leftovers
+
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 20
 
@@ -171,10 +173,7 @@ store: {{path: {work}/store-{tag}}}
             problems.append(f'ipfix-enricher exit {rc} on SIGTERM')
         stop(nfcapd)
     finally:
-        for proc in (daemon, nfcapd):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=STOP_TIMEOUT_S)
+        kill_leftovers(daemon, nfcapd, timeout=STOP_TIMEOUT_S)
     log = dlog.read_text(errors='replace')
     if 'received' not in log or ' 0 dropped' not in log:
         problems.append(f'daemon summary missing or drops: {log.strip()[-400:]}')

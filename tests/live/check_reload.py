@@ -20,6 +20,7 @@ import tempfile
 import time
 
 from check_live import V4_FLOWS, free_udp_port, mmdb_asn, stop, wait_for
+from proc_util import kill_leftovers
 
 MESSAGES = 3000
 RECORDS_PER_MESSAGE = 10
@@ -120,10 +121,7 @@ store: {{path: {work}/store}}
                 problems.append(f'ipfix-enricher exit {rc} on SIGTERM')
             stop(nfcapd)
         finally:
-            for proc in (daemon, nfcapd):
-                if proc is not None and proc.poll() is None:
-                    proc.kill()
-                    proc.wait(timeout=20)
+            kill_leftovers(daemon, nfcapd, timeout=20)
         log = dlog.read_text(errors='replace')
         reloads = log.count(RELOAD_LINE)
         if hups < 3 or reloads != hups:

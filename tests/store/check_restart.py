@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / 'live'))
 import check_live as live  # noqa: E402
+from proc_util import kill_leftovers  # noqa: E402
 
 RECV_IDLE_S = 1.0
 RECV_TOTAL_S = 20
@@ -124,9 +125,7 @@ def run_daemon(a, work, cfg, tag, sender, dport, messages, kill=False):
             return dlog.read_text(errors='replace')
         rc = live.stop(daemon)
     finally:
-        if daemon.poll() is None:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=live.STOP_TIMEOUT_S)
+        kill_leftovers(daemon, timeout=live.STOP_TIMEOUT_S)
     text = dlog.read_text(errors='replace')
     if rc != 0:
         raise RuntimeError(f'ipfix-enricher exit {rc}: {text[-400:]}')
@@ -146,9 +145,7 @@ def collect(a, work, tag, run):
         result = run(cport)
         live.stop(nfcapd)
     finally:
-        if nfcapd.poll() is None:
-            os.killpg(nfcapd.pid, signal.SIGKILL)
-            nfcapd.wait(timeout=live.STOP_TIMEOUT_S)
+        kill_leftovers(nfcapd, timeout=live.STOP_TIMEOUT_S)
     p = subprocess.run([a.nfdump, '-R', flowdir, '-o', 'json'], capture_output=True, text=True, timeout=60)
     text = p.stdout.strip()
     # nfdump writes "[ No matching flows ]" (not JSON) when the files hold none.
