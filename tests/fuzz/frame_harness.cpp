@@ -18,8 +18,9 @@ void require(bool ok, const char* what) {
     }
 }
 
-local_addresses us() {
+local_addresses us(uint16_t vlan) {
     local_addresses l;
+    l.vlan = vlan;
     l.mac = {2, 0, 0, 0, 0, 1};
     l.ipv4 = *proto::ip_address::parse("10.77.0.1");
     l.ipv6 = *proto::ip_address::parse("2001:db8:77::1");
@@ -27,12 +28,7 @@ local_addresses us() {
     return l;
 }
 
-}  // namespace
-
-void run_frame_harness(std::span<const uint8_t> input) {
-    // A copy of exactly the input's size, so a sanitizer sees any read past the frame.
-    const std::vector<uint8_t> frame(input.begin(), input.end());
-    const local_addresses l = us();
+void check(const std::vector<uint8_t>& frame, const local_addresses& l) {
     const frame_info f = classify(frame, l);
     switch (f.kind) {
         case frame_kind::datagram: {
@@ -75,6 +71,15 @@ void run_frame_harness(std::span<const uint8_t> input) {
             require(f.reason < drop_reason::count_, "a known drop reason");
             break;
     }
+}
+
+}  // namespace
+
+void run_frame_harness(std::span<const uint8_t> input) {
+    // A copy of exactly the input's size, so a sanitizer sees any read past the frame.
+    const std::vector<uint8_t> frame(input.begin(), input.end());
+    check(frame, us(0));
+    check(frame, us(42));  // a tagged port (802.1Q, VLAN 42)
 }
 
 }  // namespace ipfix::fuzz

@@ -10,6 +10,7 @@ namespace {
 constexpr uint16_t ethertype_ipv4 = 0x0800;
 constexpr uint16_t ethertype_arp = 0x0806;
 constexpr uint16_t ethertype_ipv6 = 0x86DD;
+constexpr uint16_t ethertype_vlan = 0x8100;
 constexpr uint8_t proto_udp = 17;
 constexpr uint8_t proto_icmpv6 = 58;
 constexpr uint8_t proto_ipv6_fragment = 44;
@@ -218,7 +219,25 @@ frame_info classify(std::span<const uint8_t> frame, const local_addresses& local
     // Ours, broadcast (ARP) or an IPv6 multicast group (ND goes to the solicited-node group).
     const bool for_us = same_mac(d, local.mac) || same_mac(d, broadcast_mac) || (d[0] == 0x33 && d[1] == 0x33);
     if (!for_us) return drop(drop_reason::not_for_us);
-    switch (get16(d + 12)) {
+    uint16_t ethertype = get16(d + 12);
+    if (local.vlan != 0) {
+        // A tagged port: only frames of our VLAN are ours. The headers after the tag are read as
+        // those of an untagged frame 4 bytes on (the classifiers below look only past the MACs).
+        if (ethertype != ethertype_vlan) return drop(drop_reason::not_for_us);
+        if (frame.size() < ethernet_header + vlan_tag) return drop(drop_reason::truncated);
+        if ((get16(d + 14) & 0x0FFF) != local.vlan) return drop(drop_reason::not_for_us);
+        ethertype = get16(d + 16);
+        if (ethertype != ethertype_ipv4 && ethertype != ethertype_arp && ethertype != ethertype_ipv6)
+            return drop(drop_reason::not_ip);
+        if (ethertype == ethertype_ipv4 && !same_mac(d, local.mac)) return drop(drop_reason::not_for_us);
+        const std::span<const uint8_t> inner = frame.subspan(vlan_tag);
+        frame_info f = ethertype == ethertype_ipv4 ? classify_ipv4(inner, local, udp_checksum_verified)
+                     : ethertype == ethertype_arp  ? classify_arp(inner, local)
+                                                   : classify_ipv6(inner, local, udp_checksum_verified);
+        if (f.kind == frame_kind::datagram) f.payload_offset = static_cast<uint16_t>(f.payload_offset + vlan_tag);
+        return f;
+    }
+    switch (ethertype) {
         case ethertype_ipv4:
             return same_mac(d, local.mac) ? classify_ipv4(frame, local, udp_checksum_verified)
                                           : drop(drop_reason::not_for_us);
@@ -226,6 +245,15 @@ frame_info classify(std::span<const uint8_t> frame, const local_addresses& local
         case ethertype_ipv6: return classify_ipv6(frame, local, udp_checksum_verified);
         default: return drop(drop_reason::not_ip);
     }
+}
+
+bool insert_vlan_tag(std::span<uint8_t> frame, uint16_t vlan) {
+    if (frame.size() < vlan_tag + ethernet_header) return false;
+    uint8_t* p = frame.data();
+    std::memmove(p, p + vlan_tag, 12);
+    put16(p + 12, ethertype_vlan);
+    put16(p + 14, static_cast<uint16_t>(vlan & 0x0FFF));
+    return true;
 }
 
 bool write_udp_headers(std::span<uint8_t> headers, const udp_route& r, std::span<const uint8_t> payload,

@@ -23,6 +23,7 @@ using mac_address = std::array<uint8_t, 6>;
 
 inline constexpr mac_address broadcast_mac = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 inline constexpr size_t ethernet_header = 14;
+inline constexpr size_t vlan_tag = 4;  // an 802.1Q tag between the MACs and the ethertype
 inline constexpr size_t ipv4_header = 20;
 inline constexpr size_t ipv6_header = 40;
 inline constexpr size_t udp_header = 8;
@@ -41,6 +42,7 @@ struct local_addresses {
     proto::ip_address ipv4;  // family 0: no IPv4 address
     proto::ip_address ipv6;  // family 0: no IPv6 address
     uint16_t udp_port = 0;   // the listen port
+    uint16_t vlan = 0;       // 802.1Q VLAN id of our frames (1..4094); 0: untagged
 };
 
 enum class frame_kind : uint8_t {
@@ -55,7 +57,7 @@ enum class frame_kind : uint8_t {
 enum class drop_reason : uint8_t {
     truncated,      // ends inside a header, or a length field runs past the frame
     not_for_us,     // another MAC, IP address, or an ARP/ND question about another address
-    not_ip,         // another ethertype (VLAN tags included)
+    not_ip,         // another ethertype (VLAN tags on an untagged port included)
     bad_ip_header,  // version, header length, total length, hop limit of ND
     bad_checksum,   // IPv4 header, UDP or ICMPv6 checksum
     fragment,       // IPv4 fragment or IPv6 fragment header
@@ -79,6 +81,11 @@ struct frame_info {
 // udp_checksum_verified: the NIC checked the UDP checksum (RX offload said good), so the
 // payload is not summed again; the IPv4 header checksum is still checked here.
 frame_info classify(std::span<const uint8_t> frame, const local_addresses& local, bool udp_checksum_verified = false);
+
+// Tags a frame for `vlan` (priority 0): `frame` is vlan_tag spare bytes followed by the untagged
+// frame (as the writers below make it); the MACs move to the front and the tag follows them.
+// False (nothing written) when the span is shorter than an Ethernet header plus the tag.
+bool insert_vlan_tag(std::span<uint8_t> frame, uint16_t vlan);
 
 // The headers of one UDP datagram we send; source and destination of one family.
 struct udp_route {
