@@ -241,9 +241,11 @@ TEST_CASE("dpdkBadPortsNameFileLineAndKey", "[config]") {
     CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        neighbours:\n"
                                "          - {mac: \"02:00:00:00:00:03\"}\n") ==
           "test.yaml:10: io.dpdk.ports[0].neighbours[0].address: is required");
-    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        vlan: 5\n") ==
-          "test.yaml:9: io.dpdk.ports[0].vlan: unknown key (expected one of: device, address, gateway, address6, "
-          "gateway6, neighbours, exception)");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        mtu: 1500\n") ==
+          "test.yaml:9: io.dpdk.ports[0].mtu: unknown key (expected one of: device, address, gateway, address6, "
+          "gateway6, neighbours, exception, vlan)");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        vlan: 4095\n") ==
+          "test.yaml:9: io.dpdk.ports[0].vlan: must be between 0 and 4094, not 4095");
     CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address6: 2001:db8::1/64\n") ==
           "test.yaml:2: forwarding.collectors[0].host: no io.dpdk port has an IPv4 address to send to it from");
     CHECK(error_of("io:\n  dpdk:\n    ports: net_tap0\n") ==

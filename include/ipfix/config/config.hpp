@@ -115,6 +115,7 @@ struct dpdk_port_config {
     proto::ip_address gateway6;
     std::vector<neighbour_config> neighbours;
     std::string exception;     // devargs of a TAP ("net_tap0,iface=ipfix0") for other traffic
+    uint16_t vlan = 0;         // 802.1Q VLAN id of our frames on the port; 0: untagged
     friend bool operator==(const dpdk_port_config&, const dpdk_port_config&) = default;
 };
 
