@@ -75,6 +75,13 @@ rte_mbuf* build(rte_mempool* pool, size_t length, Write write) {
     return m;
 }
 
+// On a tagged port (vlan != 0): the 802.1Q tag after the frame's MACs. False: no headroom.
+bool tag(rte_mbuf* m, uint16_t vlan) {
+    if (vlan == 0) return true;
+    if (rte_pktmbuf_prepend(m, static_cast<uint16_t>(eth::vlan_tag)) == nullptr) return false;
+    return eth::insert_vlan_tag({rte_pktmbuf_mtod(m, uint8_t*), m->data_len}, vlan);
+}
+
 // Sends an ARP request or a neighbour solicitation for `target` from `port`.
 bool ask(const tx_lane& lane, dpdk_port& port, rte_mempool* pool, const proto::ip_address& target) {
     const eth::local_addresses& l = port.local();
@@ -84,6 +91,10 @@ bool ask(const tx_lane& lane, dpdk_port& port, rte_mempool* pool, const proto::i
                       : build(pool, eth::nd_frame, [&](std::span<uint8_t> out) {
                             return eth::write_neighbour_solicitation(out, l.mac, l.ipv6, target);
                         });
+    if (m != nullptr && !tag(m, l.vlan)) {
+        rte_pktmbuf_free(m);
+        return false;
+    }
     return m != nullptr && lane.send_one(m);
 }
 
@@ -155,6 +166,10 @@ private:
                     return v4 ? eth::write_arp_reply(out, l.mac, l.ipv4, f.sender_mac, f.sender_ip)
                               : eth::write_neighbour_advertisement(out, l.mac, l.ipv6, f.sender_mac, f.sender_ip);
                 });
+                if (reply && !tag(reply, l.vlan)) {
+                    rte_pktmbuf_free(reply);
+                    reply = nullptr;
+                }
                 if (reply && lane.send_one(reply)) ++c.arp_replies_sent;
                 else ++c.tx_dropped;
                 break;
@@ -278,12 +293,14 @@ public:
         u.source_port = keep ? from.port : listen_port_;
         u.destination = r.to.address;
         u.destination_port = r.to.port;
-        if (h == nullptr || !eth::write_udp_headers({h, headers}, u, {payload, datagram.size()}, ip_id_++)) {
+        const uint16_t vlan = ports_[r.port]->local().vlan;
+        if (h == nullptr || !eth::write_udp_headers({h, headers}, u, {payload, datagram.size()}, ip_id_++) ||
+            !tag(m, vlan)) {
             rte_pktmbuf_free(m);
             ++counters_.tx_dropped;
             return;
         }
-        m->l2_len = eth::ethernet_header;
+        m->l2_len = (eth::ethernet_header + (vlan != 0 ? eth::vlan_tag : 0)) & 0x7F;
         m->l3_len = static_cast<uint16_t>(headers - eth::ethernet_header - eth::udp_header) & 0x1FF;
         m->l4_len = eth::udp_header;
         // In order: what waits for the neighbour goes first.

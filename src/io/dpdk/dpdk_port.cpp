@@ -92,6 +92,7 @@ std::unique_ptr<dpdk_port> dpdk_port::open(const config::dpdk_port_config& c, co
     p->local_.ipv4 = c.address.address;
     p->local_.ipv6 = c.address6.address;
     p->local_.udp_port = listen_port;
+    p->local_.vlan = c.vlan;
     for (const config::neighbour_config& n : c.neighbours) p->neighbours_.add_static(n.address, n.mac);
     if (!c.exception.empty()) {
         // The host's side of the port: one RX queue (polled by the first source), a TX queue per
