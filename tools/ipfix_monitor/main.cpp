@@ -28,6 +28,24 @@ constexpr int poll_ms = 200;     // a live capture's read timeout: how soon a si
 
 const std::vector<uint16_t> default_ports = {2055, 4739, 9995, 9996};
 
+constexpr const char* manual =
+    "\nSYNOPSIS\n"
+    "  ipfix-monitor -i IFACE [--port N]... [--json] [--color WHEN] [-c N] [--seconds S]\n"
+    "  ipfix-monitor -r FILE... [--port N]... [--json] [--color WHEN] [-c N]\n"
+    "\nDESCRIPTION\n"
+    "  One line per export packet sent to UDP 2055, 4739, 9995, 9996 (and each --port):\n"
+    "    time  exporter > destination  size  protocol  domain  sequence  records  AS numbers\n"
+    "  NetFlow v5, v9 and IPFIX are decoded; v9 and IPFIX templates are learned from the packets\n"
+    "  seen, so data sets before their template are counted as unknown. Live capture (libpcap)\n"
+    "  needs CAP_NET_RAW; captures (pcap, pcapng) are read in the order given.\n"
+    "\nEXIT STATUS\n"
+    "  0 done (end of the captures, --count or --seconds reached, interrupted); 1 the interface\n"
+    "  or a capture cannot be opened or read; 2 bad usage.\n"
+    "\nEXAMPLES\n"
+    "  ipfix-monitor -i eth0\n"
+    "  ipfix-monitor -i lo --port 6343 --json -c 100\n"
+    "  ipfix-monitor -r exporter.pcap --color never\n";
+
 std::atomic<bool> stopping{false};
 
 struct monitor {
@@ -72,6 +90,7 @@ int main(int argc, char** argv) {
                  "size, protocol, domain, sequence, records and the AS numbers they carry. Live capture needs "
                  "CAP_NET_RAW (root)."};
     app.name("ipfix-monitor");
+    app.footer(manual);
     std::string interface;
     std::vector<std::string> captures;
     std::vector<uint16_t> extra_ports;

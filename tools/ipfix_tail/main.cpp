@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        const int rc = app.exit(e);  // CLI11's own codes (109, ...) are not the ones EXIT STATUS names
+        return rc == 0 ? exit_ok : exit_usage;
     }
     const bool colour = colour_wanted(color);
 
