@@ -5,13 +5,14 @@
 #include "ipfix/stats/dashboard_page.hpp"
 #include "ipfix/stats/renderers.hpp"
 #include "ipfix/stats/traffic_answers.hpp"
+#include "ipfix/stats/traffic_renderers.hpp"
 
 namespace ipfix::stats {
 namespace {
 
 constexpr std::string_view help_text =
     "commands:\n"
-    "  stats       packets, records, rates, drops and errors by reason, per collector\n"
+    "  stats       packets, records, rates, drops and errors by reason, per collector and exporter\n"
     "  collectors  counters per collector\n"
     "  exporters   counters per exporter\n"
     "  templates   templates per exporter stream\n"
@@ -75,7 +76,15 @@ stats_view stats_responder::view(clock::time_point now) const {
 std::string stats_responder::answer_command(const command& c) {
     if (auto a = answer_traffic_command(c, source_.traffic)) return std::move(*a);
     switch (c.kind) {
-        case command_kind::stats: return render_stats_table(view(clock::now()));
+        case command_kind::stats: {
+            // The issue's `stats` is per exporter too: the exporters table follows, as `exporters` gives it.
+            std::string out = render_stats_table(view(clock::now()));
+            if (source_.traffic.read) {
+                out += '\n';
+                out += render_exporters_table(source_.traffic.read());
+            }
+            return out;
+        }
         case command_kind::collectors: return render_collectors_table(view(clock::now()));
         case command_kind::help: return std::string(help_text);
         case command_kind::exporters:

@@ -28,6 +28,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / 'live'))
 import check_live as live  # noqa: E402
 import check_traffic  # noqa: E402
+import json_schema  # noqa: E402
 
 IO_TIMEOUT_S = 20      # any one socket operation (a hang guard, not a measurement)
 MAX_CONNECTIONS = 3
@@ -197,6 +198,7 @@ def check_counters(f, port, sent, records, lookups, found, collector):
     status, headers, body = http_get(port, '/api/v1/stats')
     f.equal((status, headers.get('Content-Type')), (200, 'application/json'), '/api/v1/stats status')
     j = json.loads(body)
+    f.equal(json_schema.mismatches(j, json_schema.STATS), [], '/api/v1/stats schema')
     f.equal(j['running'], True, 'stats json running')
     f.equal(j['traffic']['received_datagrams'], n, 'stats json datagrams')
     f.equal(j['traffic']['received_bytes'], nbytes, 'stats json bytes')
@@ -205,6 +207,7 @@ def check_counters(f, port, sent, records, lookups, found, collector):
     f.equal(j['enrich']['lookups'], lookups, 'stats json lookups')
     f.equal([c['collector'] for c in j['collectors']], [collector], 'stats json collectors')
     status, _, body = http_get(port, '/api/v1/collectors')
+    f.equal(json_schema.mismatches(json.loads(body), json_schema.COLLECTORS), [], '/api/v1/collectors schema')
     c = json.loads(body)['collectors']
     f.equal((status, len(c), c[0]['collector'], c[0]['records_out'], c[0]['messages_in']),
             (200, 1, collector, records, n - 2), '/api/v1/collectors')
@@ -302,6 +305,10 @@ def main():
                     raise RuntimeError('the daemon did not count every datagram')
                 time.sleep(0.1)
             check_counters(f, port, sent, records, len(addresses), found, f'127.0.0.1:{cport}')
+            # `stats` is per exporter too: the exporters table follows the counters.
+            cells = row(telnet(port, 'stats'), f'127.0.0.1:{exporter_port}') or []
+            f.equal(cells[:6], ['5', str(len(sent)), str(records), str(sum(len(d) for d in sent)), '0', '2'],
+                    'stats: exporter row (version, datagrams, records, bytes, sequence gaps, malformed)')
             check_limits(f, port)
             # Nothing on the port changed the counters.
             f.equal(json.loads(http_get(port, '/api/v1/stats')[2])['traffic']['received_datagrams'], len(sent),

@@ -12,6 +12,8 @@ import struct
 import subprocess
 import time
 
+import json_schema
+
 WAIT_S = 20  # for the daemon to count a datagram (a hang guard, not a measurement)
 
 
@@ -89,6 +91,10 @@ def check_traffic(f, a, port, dport, exporter_port, sent, token, http_get, telne
         b.sendto(b_datagram, ('127.0.0.1', dport))
     got = wait_exporters(http_get, port, 2)
     now_ms = int(time.time() * 1000)
+    # Key sets and types of every traffic answer, before their values.
+    for path, shape in (('/api/v1/exporters', json_schema.EXPORTERS), ('/api/v1/templates', json_schema.TEMPLATES),
+                        ('/api/v1/as', json_schema.AS), ('/api/v1/top', json_schema.TOP)):
+        f.equal(json_schema.mismatches(get_json(http_get, port, path), shape), [], f'{path} schema')
 
     # Exporters: exact counters (last seen within the run).
     want = [
