@@ -20,6 +20,7 @@
 #include "ipfix/pipeline/record_tap.hpp"
 #include "ipfix/stats/from_config.hpp"
 #include "ipfix/store/retention_store.hpp"
+#include "ipfix/store/stream_state_sync.hpp"
 #include "ipfix/store/tcp_forwarder.hpp"
 #include "ipfix/store/template_sync.hpp"
 
@@ -169,9 +170,17 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     pipeline::live_pipeline pipe(config, db.get(), *env);
     pipe.divert([&](size_t worker) { return store::queues_for(forwarders, worker); });
     pipe.report_links([&] { return store::health_of(forwarders); });
-    if (stored_templates) {
-        pipe.on_worker_ready([&](size_t i, pipeline::flow_worker& w) { stored_templates->attach(i, w); });
-    }
+    // Output domains and sequence numbers: one registry for every worker, kept by the store.
+    mediate::stream_registry stream_states(config.forwarding.collectors.size(),
+                                           std::max<size_t>(2 * size_t{config.templates.max_streams}, 1024));
+    const auto stored_streams = stored_templates ? store::stream_state_sync::open(stored_templates->store(), config,
+                                                                                 stream_states,
+                                                                                 store::template_sync::wall_clock_ms(), log)
+                                                 : nullptr;
+    pipe.on_worker_ready([&](size_t i, pipeline::flow_worker& w) {
+        w.share_stream_state(&stream_states);
+        if (stored_templates) stored_templates->attach(i, w);
+    });
     // The stats port binds before the pipeline starts: a port in use (most often a second
     // instance) stops the daemon before it forwards anything, rather than running unwatched.
     std::unique_ptr<stats::stats_server> stats_port;
@@ -248,6 +257,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         sd_notify(0, "WATCHDOG=1");
         if (db) db->reclaim();
         if (stored_templates) stored_templates->tick(log);
+        if (stored_streams) stored_streams->tick(log);
         if (stored_templates) template_write_errors = stored_templates->store().counters().write_errors;
     }
     sd_notify(0, "STOPPING=1");
@@ -263,6 +273,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     records.poll(taps);  // what the workers pushed before they stopped
     if (retained) retained->flush(log);
     if (stored_templates) stored_templates->tick(log);
+    if (stored_streams) stored_streams->tick(log);
     log << "ipfix-enricher: " << summary(pipe.stats()) << "\n";
     return 0;
 }

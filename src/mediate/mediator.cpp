@@ -69,10 +69,17 @@ mediator::out_stream& mediator::stream_for(const proto::stream_key& key) {
     if (it != streams_.end()) return it->second;
     out_stream s;
     s.domain = key.domain;
-    if (config_.unique_domains) {
-        while (domains_in_use_.count(s.domain)) ++s.domain;
+    if (registry_ != nullptr) s.shared = registry_->acquire(key);
+    if (s.shared != nullptr) {
+        if (config_.unique_domains) s.domain = s.shared->domain;
+        s.sequence = s.shared->sequences[registry_slot_].load(std::memory_order_relaxed);
+    } else {
+        if (registry_ != nullptr) ++counters_.unshared_streams;
+        if (config_.unique_domains) {
+            while (domains_in_use_.count(s.domain)) ++s.domain;
+        }
+        ++domains_in_use_[s.domain];
     }
-    ++domains_in_use_[s.domain];
     return streams_.emplace(key, std::move(s)).first->second;
 }
 
@@ -111,6 +118,7 @@ void mediator::mediate(const proto::decoded_message& msg, std::span<const uint8_
         return;
     }
     out_stream& s = stream_for(msg.stream);
+    if (s.shared != nullptr) s.shared->last_ms.store(now_ms, std::memory_order_relaxed);
     open_message& o = s.open;
     const proto::message_header& h = msg.header;
     if (!o.w || o.version != out_version) {
@@ -225,6 +233,9 @@ void mediator::emit(out_stream& s, datagram_sink& sink) {
     counters_.records_out += records;
     s.sequence += s.open.version == protocol_version::ipfix ? records : 1;
     ++s.packets;
+    if (s.shared != nullptr) {
+        s.shared->sequences[registry_slot_].store(s.sequence, std::memory_order_relaxed);
+    }
     s.open.begun = false;
 }
 

@@ -123,23 +123,30 @@ std::string encode_value(const stored_template& t) {
     return v;
 }
 
+std::string decode_stream_prefix(std::string_view prefix, proto::stream_key& stream) {
+    if (prefix.size() < stream_prefix_size) return "key too short";
+    const uint8_t* k = bytes(prefix);
+    const uint8_t family = k[1];
+    if (family != 4 && family != 6) return "bad address family in the key";
+    stream.exporter.address = family == 4 ? proto::ip_address::v4(k + 2) : proto::ip_address::v6(k + 2);
+    if (family == 4) {
+        for (size_t i = 6; i < 18; ++i) {
+            if (k[i] != 0) return "bad IPv4 address in the key";
+        }
+    }
+    stream.exporter.port = proto::load_be16(k + 18);
+    const uint8_t version = k[20];
+    if (version != 9 && version != 10) return "bad protocol version in the key";
+    stream.version = static_cast<proto::protocol_version>(version);
+    stream.domain = proto::load_be32(k + 21);
+    return {};
+}
+
 decode_result decode(std::string_view key, std::string_view value) {
     if (key.size() != template_key_size || key[0] != template_key_tag) return {std::nullopt, "not a template key"};
     const uint8_t* k = bytes(key);
     stored_template t;
-    const uint8_t family = k[1];
-    if (family != 4 && family != 6) return {std::nullopt, "bad address family in the key"};
-    t.stream.exporter.address = family == 4 ? proto::ip_address::v4(k + 2) : proto::ip_address::v6(k + 2);
-    if (family == 4) {
-        for (size_t i = 6; i < 18; ++i) {
-            if (k[i] != 0) return {std::nullopt, "bad IPv4 address in the key"};
-        }
-    }
-    t.stream.exporter.port = proto::load_be16(k + 18);
-    const uint8_t version = k[20];
-    if (version != 9 && version != 10) return {std::nullopt, "bad protocol version in the key"};
-    t.stream.version = static_cast<proto::protocol_version>(version);
-    t.stream.domain = proto::load_be32(k + 21);
+    if (std::string e = decode_stream_prefix(key, t.stream); !e.empty()) return {std::nullopt, e};
     t.id = proto::load_be16(k + 25);
     if (t.id < min_template_id) return {std::nullopt, "template id below 256 in the key"};
 

@@ -558,3 +558,104 @@ TEST_CASE("eachExporterStreamGetsItsOwnOutputDomain", "[mediate]") {
     CHECK(proto::load_be32(sink.datagrams[0].data() + 12) == 7);
     CHECK(proto::load_be32(sink.datagrams[1].data() + 12) == 8);
 }
+
+// Two workers' mediators for one collector share the registry: streams with the same input
+// domain that reach different workers still get different domains at the collector.
+TEST_CASE("sharedRegistryKeepsDomainsUniqueAcrossMediators", "[mediate]") {
+    mediate::stream_registry registry(1, 16);
+    mediate::mediator m1, m2;
+    m1.share_state(&registry, 0);
+    m2.share_state(&registry, 0);
+    collecting_sink sink;
+    proto::decoder d1, d2;
+    proto::decoded_message msg;
+    const auto bytes = ipfix_message(300, flow_fields, {flow_record(1, 2, 3)}, 0);
+    const proto::exporter_endpoint a{*proto::ip_address::parse("192.0.2.1"), 1000};
+    const proto::exporter_endpoint b{*proto::ip_address::parse("192.0.2.2"), 1000};
+    std::vector<mediate::record_values> one(1);
+    REQUIRE(d1.decode(a, bytes, 0, msg));
+    m1.mediate(msg, bytes, one, {}, 0, sink);
+    REQUIRE(d2.decode(b, bytes, 0, msg));
+    m2.mediate(msg, bytes, one, {}, 0, sink);
+    REQUIRE(sink.datagrams.size() == 2);
+    CHECK(proto::load_be32(sink.datagrams[0].data() + 12) == 7);
+    CHECK(proto::load_be32(sink.datagrams[1].data() + 12) == 8);
+    REQUIRE(registry.size() == 2);
+    CHECK(registry.at(0).domain == 7);
+    CHECK(registry.at(1).domain == 8);
+}
+
+// What a restart does with the store: the registry of the next run is restored from what the
+// last one published, and the new mediator's first message continues the sequence.
+TEST_CASE("restoredRegistryContinuesSequenceAndDomain", "[mediate]") {
+    const proto::exporter_endpoint a{*proto::ip_address::parse("192.0.2.1"), 1000};
+    const proto::exporter_endpoint b{*proto::ip_address::parse("192.0.2.2"), 1000};
+    std::vector<mediate::record_values> three(3);
+    const auto bytes = ipfix_message(300, flow_fields, {flow_record(1, 2, 3), flow_record(4, 5, 6), flow_record(7, 8, 9)}, 0);
+    proto::stream_key stream_b;
+    uint32_t domain_b = 0, sequence_b = 0;
+    uint64_t last_b = 0;
+    {
+        mediate::stream_registry registry(2, 16);
+        mediate::mediator ipfix_out, other;
+        ipfix_out.share_state(&registry, 1);
+        other.share_state(&registry, 0);
+        collecting_sink sink;
+        proto::decoder dec;
+        proto::decoded_message msg;
+        REQUIRE(dec.decode(a, bytes, 0, msg));
+        ipfix_out.mediate(msg, bytes, three, {}, 1000, sink);
+        REQUIRE(dec.decode(b, bytes, 0, msg));
+        for (int i = 0; i < 4; ++i) ipfix_out.mediate(msg, bytes, three, {}, 2000, sink);
+        REQUIRE(registry.size() == 2);
+        const auto& e = registry.at(1);
+        CHECK(e.domain == 8);
+        CHECK(e.sequences[1].load() == 12);  // IPFIX counts data records: 4 messages of 3
+        CHECK(e.sequences[0].load() == 0);   // collector 0 got nothing
+        CHECK(e.last_ms.load() == 2000);
+        stream_b = e.stream;
+        domain_b = e.domain;
+        sequence_b = e.sequences[1].load();
+        last_b = e.last_ms.load();
+    }
+    mediate::stream_registry registry(2, 16);
+    const std::array<uint32_t, 2> sequences{0, sequence_b};
+    REQUIRE(registry.restore(stream_b, domain_b, sequences, last_b));
+    CHECK_FALSE(registry.restore(stream_b, domain_b, sequences, last_b));  // once only
+    mediate::mediator m;
+    m.share_state(&registry, 1);
+    collecting_sink sink;
+    proto::decoder dec;
+    proto::decoded_message msg;
+    // Stream b arrives first this time: without the registry it would take domain 7.
+    REQUIRE(dec.decode(b, bytes, 0, msg));
+    m.mediate(msg, bytes, three, {}, 3000, sink);
+    REQUIRE(dec.decode(a, bytes, 0, msg));
+    m.mediate(msg, bytes, three, {}, 3000, sink);
+    REQUIRE(sink.datagrams.size() == 2);
+    CHECK(proto::load_be32(sink.datagrams[0].data() + 8) == 12);  // continues
+    CHECK(proto::load_be32(sink.datagrams[0].data() + 12) == 8);
+    CHECK(proto::load_be32(sink.datagrams[1].data() + 8) == 0);   // a new stream starts at 0
+    CHECK(proto::load_be32(sink.datagrams[1].data() + 12) == 7);
+    CHECK(registry.at(0).sequences[1].load() == 15);
+}
+
+TEST_CASE("fullRegistryLeavesTheMediatorItsOwnStateCounted", "[mediate]") {
+    mediate::stream_registry registry(1, 1);
+    mediate::mediator m;
+    m.share_state(&registry, 0);
+    collecting_sink sink;
+    proto::decoder dec;
+    proto::decoded_message msg;
+    const auto bytes = ipfix_message(300, flow_fields, {flow_record(1, 2, 3)}, 0);
+    std::vector<mediate::record_values> one(1);
+    for (const char* address : {"192.0.2.1", "192.0.2.2"}) {
+        REQUIRE(dec.decode({*proto::ip_address::parse(address), 1000}, bytes, 0, msg));
+        m.mediate(msg, bytes, one, {}, 0, sink);
+    }
+    CHECK(registry.size() == 1);
+    CHECK(registry.full() == 1);
+    CHECK(m.counters().unshared_streams == 1);
+    REQUIRE(sink.datagrams.size() == 2);
+    CHECK(proto::load_be32(sink.datagrams[1].data() + 8) == 0);
+}

@@ -20,6 +20,7 @@
 
 #include "ipfix/mediate/added_fields.hpp"
 #include "ipfix/mediate/output_template.hpp"
+#include "ipfix/mediate/stream_registry.hpp"
 #include "ipfix/proto/decoder.hpp"
 #include "ipfix/proto/message_writer.hpp"
 
@@ -51,6 +52,7 @@ struct mediate_counters {
     uint64_t unknown_sets_forwarded = 0;
     uint64_t unknown_sets_dropped = 0;
     uint64_t records_too_big = 0;   // an output record over the payload limit (dropped)
+    uint64_t unshared_streams = 0;  // streams the full stream registry could not take
 
     mediate_counters& operator+=(const mediate_counters& o) {
         messages_in += o.messages_in;
@@ -62,6 +64,7 @@ struct mediate_counters {
         unknown_sets_forwarded += o.unknown_sets_forwarded;
         unknown_sets_dropped += o.unknown_sets_dropped;
         records_too_big += o.records_too_big;
+        unshared_streams += o.unshared_streams;
         return *this;
     }
 };
@@ -85,6 +88,14 @@ public:
 
     // Sends every output message still open (pack only; a no-op otherwise).
     void flush(datagram_sink& sink);
+
+    // Output domains and sequence numbers come from, and go to, `r` (slot `collector`) from now
+    // on: shared with the other workers' mediators and kept across restarts. Null: this
+    // mediator's own (offline). Set before the first message; `r` must outlive the mediator.
+    void share_state(stream_registry* r, size_t collector) {
+        registry_ = r;
+        registry_slot_ = collector;
+    }
 
     const mediate_counters& counters() const { return counters_; }
     size_t stream_count() const { return streams_.size(); }
@@ -115,6 +126,7 @@ private:
         uint32_t domain = 0;
         uint32_t sequence = 0;   // IPFIX: data records sent; v9: packets sent
         uint64_t packets = 0;
+        stream_registry::entry* shared = nullptr;  // where the sequence is published
         std::unordered_map<uint16_t, template_state> templates;
         open_message open;
     };
@@ -134,6 +146,8 @@ private:
     std::unordered_map<uint32_t, uint32_t> domains_in_use_;  // output domain -> streams using it
     std::vector<uint8_t> buffer_;
     std::vector<out_stream*> open_;  // streams with an output message not yet sent (pack)
+    stream_registry* registry_ = nullptr;
+    size_t registry_slot_ = 0;
 };
 
 }  // namespace ipfix::mediate

@@ -68,6 +68,12 @@ public:
     // Data records, once enriched, are pushed to `t` while it is listening (null: never); `t`
     // must outlive the worker. Set before the worker runs.
     void tap_records(record_tap* t) { tap_ = t; }
+    // Every collector's mediator takes output domains and sequence numbers from `r` (see
+    // stream_registry.hpp), shared with the other workers; `r` must outlive the worker and have
+    // a slot per collector. Set before the worker runs.
+    void share_stream_state(mediate::stream_registry* r) {
+        for (size_t i = 0; i < collectors_.size(); ++i) collectors_[i].mediator.share_state(r, i);
+    }
     record_tap* tap() const { return tap_; }
 
 private:

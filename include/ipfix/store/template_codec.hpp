@@ -47,6 +47,9 @@ std::string encode_key(const proto::stream_key& stream, uint16_t id);
 // The first stream_prefix_size bytes of every key of `stream`.
 std::string encode_stream_prefix(const proto::stream_key& stream);
 std::string encode_value(const stored_template& t);
+// Reads the stream from the first stream_prefix_size bytes of a key (its tag byte unchecked).
+// An empty string, or what is wrong.
+std::string decode_stream_prefix(std::string_view prefix, proto::stream_key& stream);
 
 // Null with a reason when the bytes are not a valid key / value of this format.
 struct decode_result {
