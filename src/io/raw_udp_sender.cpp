@@ -183,6 +183,7 @@ size_t raw_udp_sender::send_run(int fd, std::span<const raw_tx_item> run, bool& 
                 return done;
             }
             ++counters_.errors;
+            if (detail::is_unreachable(err)) ++counters_.unreachable;
             last_errno_ = err;
             ++done;
             continue;

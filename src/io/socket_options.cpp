@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace ipfix::io::detail {
@@ -18,6 +19,10 @@ int buffer_size(int fd, buffer_kind kind) {
     if (getsockopt(fd, SOL_SOCKET, kind == buffer_kind::receive ? SO_RCVBUF : SO_SNDBUF, &value, &length) != 0)
         return -1;
     return value / 2;
+}
+
+bool is_unreachable(int err) {
+    return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN || err == ENETDOWN;
 }
 
 std::string describe(const std::string& what, int err) {

@@ -35,6 +35,9 @@ size_t send_by_family(std::span<const Item> items, FdOf&& fd_of, SendRun&& send_
     return i;
 }
 
+// A send error that says the destination is not there (an ICMP error the kernel kept).
+bool is_unreachable(int err);
+
 enum class buffer_kind { receive, send };
 
 // Asks for a socket buffer of `bytes`: SO_RCVBUFFORCE/SO_SNDBUFFORCE first (they pass the

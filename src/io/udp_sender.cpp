@@ -1,10 +1,13 @@
 #include "ipfix/io/udp_sender.hpp"
 
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "socket_options.hpp"
@@ -18,6 +21,7 @@ udp_sender& udp_sender::operator=(udp_sender&& other) noexcept {
         close();
         fd4_ = std::exchange(other.fd4_, -1);
         fd6_ = std::exchange(other.fd6_, -1);
+        error_fd_ = std::exchange(other.error_fd_, -1);
         send_buffer_ = std::exchange(other.send_buffer_, 0);
         max_burst_ = std::exchange(other.max_burst_, 0);
         headers_ = std::move(other.headers_);
@@ -35,7 +39,7 @@ udp_sender::~udp_sender() { close(); }
 void udp_sender::close() {
     if (fd4_ >= 0) ::close(fd4_);
     if (fd6_ >= 0) ::close(fd6_);
-    fd4_ = fd6_ = -1;
+    fd4_ = fd6_ = error_fd_ = -1;
     send_buffer_ = 0;
 }
 
@@ -87,6 +91,22 @@ bool udp_sender::open(const udp_sender_options& options) {
         close();
         return false;
     }
+    if (options.peer) {
+        const int f = fd(options.peer->address.family);
+        sockaddr_storage ss{};
+        const socklen_t length = options.peer->to_sockaddr(ss);
+        const int one = 1;
+        const bool v4 = options.peer->address.family == 4;
+        if (f < 0 || ::connect(f, reinterpret_cast<const sockaddr*>(&ss), length) != 0 ||
+            setsockopt(f, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &one, sizeof one) != 0) {
+            std::string what = "cannot connect the UDP send socket to ";
+            what += options.peer->to_string();
+            error_ = detail::describe(what, f < 0 ? EAFNOSUPPORT : errno);
+            close();
+            return false;
+        }
+        error_fd_ = f;
+    }
     max_burst_ = std::clamp<size_t>(options.max_burst, 1, 1024);
     headers_.assign(max_burst_, mmsghdr{});
     vectors_.assign(max_burst_, iovec{});
@@ -101,6 +121,27 @@ socket_address udp_sender::local_address(uint8_t family) const {
     socklen_t length = sizeof ss;
     if (getsockname(f, reinterpret_cast<sockaddr*>(&ss), &length) != 0) return {};
     return socket_address::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), length).value_or(socket_address{});
+}
+
+void udp_sender::read_errors() {
+    if (error_fd_ < 0) return;
+    // Bounded: the kernel keeps at most a receive buffer's worth of errors anyway.
+    for (int i = 0; i < 1024; ++i) {
+        std::array<uint8_t, 256> control{};
+        msghdr h{};
+        h.msg_control = control.data();
+        h.msg_controllen = control.size();
+        if (::recvmsg(error_fd_, &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return;  // EAGAIN: none left
+        for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+            const bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
+            const bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
+            if (!v4 && !v6) continue;
+            sock_extended_err e{};
+            std::memcpy(&e, CMSG_DATA(c), sizeof e);
+            const bool icmp = e.ee_origin == SO_EE_ORIGIN_ICMP || e.ee_origin == SO_EE_ORIGIN_ICMP6;
+            if (icmp && detail::is_unreachable(static_cast<int>(e.ee_errno))) ++counters_.refused;
+        }
+    }
 }
 
 size_t udp_sender::send_burst(std::span<const tx_item> items) {
@@ -134,6 +175,7 @@ size_t udp_sender::send_run(int fd, std::span<const tx_item> run, bool& blocked)
             }
             // The first datagram of this call failed on its own: drop it and go on.
             ++counters_.errors;
+            if (detail::is_unreachable(err)) ++counters_.unreachable;
             last_errno_ = err;
             ++done;
             continue;

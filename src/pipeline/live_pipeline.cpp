@@ -74,6 +74,16 @@ live_counters& live_counters::operator+=(const live_counters& o) {
     return *this;
 }
 
+collector_tx_counters& collector_tx_counters::operator+=(const collector_tx_counters& o) {
+    datagrams += o.datagrams;
+    bytes += o.bytes;
+    dropped_full += o.dropped_full;
+    dropped_unreachable += o.dropped_unreachable;
+    dropped_no_neighbour += o.dropped_no_neighbour;
+    dropped_other += o.dropped_other;
+    return *this;
+}
+
 struct live_pipeline::worker {
     worker(const config::daemon_config& c, const enrich::as_database* db, std::unique_ptr<datagram_sender> s)
         : flow(c, db, true), tx(std::move(s)), sink(*tx), tap(tap_bytes, decoder_settings(c)) {
@@ -100,6 +110,8 @@ struct live_pipeline::worker {
         snapshot.enrich = flow.enrichment_counters();
         snapshot.collectors.resize(flow.collector_count());
         for (size_t i = 0; i < flow.collector_count(); ++i) snapshot.collectors[i] = flow.mediate_counters(i);
+        const std::span<const collector_tx_counters> sent = tx->collector_counters();
+        snapshot.collectors_tx.assign(sent.begin(), sent.end());  // same size every time: no allocation
     }
 
     unsigned lcore = 0;
@@ -347,6 +359,8 @@ live_stats live_pipeline::stats() const {
         s.enrich += w->snapshot.enrich;
         if (s.collectors.size() < w->snapshot.collectors.size()) s.collectors.resize(w->snapshot.collectors.size());
         for (size_t i = 0; i < w->snapshot.collectors.size(); ++i) s.collectors[i] += w->snapshot.collectors[i];
+        if (s.collectors_tx.size() < w->snapshot.collectors_tx.size()) s.collectors_tx.resize(w->snapshot.collectors_tx.size());
+        for (size_t i = 0; i < w->snapshot.collectors_tx.size(); ++i) s.collectors_tx[i] += w->snapshot.collectors_tx[i];
     }
     if (receiver_) {
         std::lock_guard lock(receiver_->snapshot_mutex);

@@ -20,6 +20,10 @@ namespace {
 
 constexpr size_t max_burst = 512;
 constexpr int idle_wait_ms = 1;
+// After a collector's last datagram its ICMP errors are looked for on every 16th flush, 64 times
+// (at least a second when idle), then no more until it is sent to again.
+constexpr unsigned error_check_every = 16;
+constexpr unsigned error_checks_after_send = 64;
 
 class socket_source : public datagram_source {
 public:
@@ -69,62 +73,89 @@ private:
     std::array<io::rx_slot, max_burst> slots_{};
 };
 
-// Each datagram is copied into an mbuf, sent in bursts, the mbufs freed after.
+// Each datagram is copied into an mbuf, sent in bursts, the mbufs freed after. Each collector
+// has sockets of its own (connected, so the kernel reports its ICMP errors to them alone): what
+// was sent and what was refused (a full buffer, an unreachable port) is known per collector.
 class socket_sender : public datagram_sender {
 public:
     socket_sender(const config::daemon_config& c, rte_mempool* pool) : pool_(pool), burst_(c.io.burst) {
         for (const config::collector_config& col : c.forwarding.collectors) {
-            to_.push_back({col.address, col.port});
-            keep_source_.push_back(col.source_address == config::source_address_mode::exporter);
+            lane& l = lanes_.emplace_back();
+            l.to = {col.address, col.port};
+            l.keep_source = col.source_address == config::source_address_mode::exporter;
         }
+        tx_.resize(lanes_.size());
     }
 
     bool open(const config::daemon_config& c, std::string& error) {
-        io::udp_sender_options o;
-        o.send_buffer = static_cast<int>(c.performance.buffer_size);
-        if (!own_.open(o)) {
-            error = "cannot open the sending socket: " + own_.error();
-            return false;
-        }
-        const bool raw = std::find(keep_source_.begin(), keep_source_.end(), true) != keep_source_.end();
-        if (raw && !raw_.open({})) {
-            error = "a collector keeps the exporter's source address, which needs a raw socket (CAP_NET_RAW): " +
-                    raw_.error();
-            return false;
+        for (lane& l : lanes_) {
+            const bool v4 = l.to.address.family == 4;
+            io::udp_sender_options o;
+            o.send_buffer = static_cast<int>(c.performance.buffer_size);
+            if (v4) o.source_v6.reset();
+            else o.source_v4.reset();
+            o.peer = l.to;
+            // A collector without a route yet is no reason to stop: its sends fail, counted.
+            if (!l.own.open(o)) {
+                o.peer.reset();
+                if (!l.own.open(o)) {
+                    error = "cannot open the sending socket: " + l.own.error();
+                    return false;
+                }
+            }
+            io::raw_udp_sender_options ro;
+            ro.ipv4 = v4;
+            ro.ipv6 = !v4;
+            if (l.keep_source && !l.raw.open(ro)) {
+                error = "a collector keeps the exporter's source address, which needs a raw socket (CAP_NET_RAW): " +
+                        l.raw.error();
+                return false;
+            }
         }
         return true;
     }
 
     void send(size_t collector, const io::socket_address& from, std::span<const uint8_t> datagram) override {
+        lane& l = lanes_[collector];
         rte_mbuf* m = rte_pktmbuf_alloc(pool_);
         if (m == nullptr || datagram.size() > rte_pktmbuf_tailroom(m)) {
             if (m) rte_pktmbuf_free(m);
-            ++counters_.tx_dropped;
+            ++l.no_mbuf;
+            ++tx_[collector].dropped_other;
             return;
         }
         uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
         std::memcpy(p, datagram.data(), datagram.size());
         held_.push_back(m);
         const auto len = static_cast<uint16_t>(datagram.size());
-        const io::socket_address& to = to_[collector];
-        if (keep_source_[collector] && from.address.family == to.address.family) {
-            raw_items_.push_back({p, len, from, to});
+        if (l.keep_source && from.address.family == l.to.address.family) {
+            l.raw_items.push_back({p, len, from, l.to});
         } else {
-            items_.push_back({p, len, to});
+            l.items.push_back({p, len, l.to});
         }
         if (held_.size() >= burst_) flush();
     }
 
     void flush() override {
-        if (!items_.empty()) {
-            const size_t n = own_.send_burst(items_);
-            counters_.tx_dropped += items_.size() - n;
-            items_.clear();
-        }
-        if (!raw_items_.empty()) {
-            const size_t n = raw_.send_burst(raw_items_);
-            counters_.tx_dropped += raw_items_.size() - n;
-            raw_items_.clear();
+        ++flushes_;
+        for (size_t c = 0; c < lanes_.size(); ++c) {
+            lane& l = lanes_[c];
+            if (!l.items.empty()) {
+                l.full += l.items.size() - l.own.send_burst(l.items);
+                l.items.clear();
+                // On loopback the refusal is in already; from afar it comes a round trip later,
+                // so the queue is looked at now and then for a while (not on every idle turn).
+                l.own.read_errors();
+                l.error_checks = error_checks_after_send;
+            } else if (l.error_checks > 0 && flushes_ % error_check_every == 0) {
+                l.own.read_errors();
+                --l.error_checks;
+            }
+            if (!l.raw_items.empty()) {
+                l.full += l.raw_items.size() - l.raw.send_burst(l.raw_items);
+                l.raw_items.clear();
+            }
+            tx_[c] = l.tally();
         }
         if (!held_.empty()) {
             rte_pktmbuf_free_bulk(held_.data(), static_cast<unsigned>(held_.size()));
@@ -132,26 +163,49 @@ public:
         }
     }
 
-    // The senders' own counts (datagrams handed to the kernel, per-item errors) folded in.
     live_counters counters() const override {
-        live_counters c = counters_;
-        c.tx_datagrams = own_.counters().datagrams + raw_.counters().datagrams;
-        c.tx_bytes = own_.counters().bytes + raw_.counters().bytes;
-        c.tx_dropped += own_.counters().errors + raw_.counters().errors;
+        live_counters c;
+        for (const collector_tx_counters& t : tx_) {
+            c.tx_datagrams += t.datagrams;
+            c.tx_bytes += t.bytes;
+            c.tx_dropped += t.dropped_full + t.dropped_unreachable + t.dropped_other;
+        }
         return c;
     }
 
+    std::span<const collector_tx_counters> collector_counters() const override { return tx_; }
+
 private:
+    struct lane {
+        io::socket_address to;
+        bool keep_source = false;
+        io::udp_sender own;
+        io::raw_udp_sender raw;
+        std::vector<io::tx_item> items;
+        std::vector<io::raw_tx_item> raw_items;
+        uint64_t full = 0;     // left unsent by a full socket buffer
+        uint64_t no_mbuf = 0;  // no mbuf, or longer than one
+        unsigned error_checks = 0;  // idle flushes left that look for ICMP errors
+
+        // The senders' own counts (datagrams handed to the kernel, per-item errors) folded in.
+        collector_tx_counters tally() const {
+            collector_tx_counters t;
+            t.datagrams = own.counters().datagrams + raw.counters().datagrams;
+            t.bytes = own.counters().bytes + raw.counters().bytes;
+            t.dropped_full = full;
+            const uint64_t at_send = own.counters().unreachable + raw.counters().unreachable;
+            t.dropped_unreachable = at_send + own.counters().refused;
+            t.dropped_other = no_mbuf + own.counters().errors + raw.counters().errors - at_send;
+            return t;
+        }
+    };
+
     rte_mempool* pool_;
     size_t burst_;
-    std::vector<io::socket_address> to_;
-    std::vector<bool> keep_source_;
-    io::udp_sender own_;
-    io::raw_udp_sender raw_;
+    std::vector<lane> lanes_;
+    std::vector<collector_tx_counters> tx_;
     std::vector<rte_mbuf*> held_;
-    std::vector<io::tx_item> items_;
-    std::vector<io::raw_tx_item> raw_items_;
-    live_counters counters_;
+    uint64_t flushes_ = 0;
 };
 
 class socket_backend : public io_backend {

@@ -161,7 +161,7 @@ std::vector<counter_def> make_daemon_counters() {
     return c;
 }
 
-constexpr std::array<collector_counter_def, 9> collector_defs = {{
+constexpr std::array<collector_counter_def, 15> collector_defs = {{
     {"messages in", "messages_in", "collector_messages_in_total", "Messages handed to the collector's mediator.",
      [](const mediate::mediate_counters& c) { return c.messages_in; }},
     {"messages out", "messages_out", "collector_messages_out_total", "Messages written for the collector.",
@@ -182,6 +182,24 @@ constexpr std::array<collector_counter_def, 9> collector_defs = {{
     {"records too big", "records_too_big", "collector_records_too_big_total",
      "Output records over the payload limit (dropped).",
      [](const mediate::mediate_counters& c) { return c.records_too_big; }},
+    {"datagrams sent", "sent_datagrams", "collector_sent_datagrams_total",
+     "Datagrams the TX side sent to the collector (handed to the kernel or the port; refused later by an ICMP "
+     "error: counted as dropped too).", nullptr,
+     [](const pipeline::collector_tx_counters& c) { return c.datagrams; }},
+    {"bytes sent", "sent_bytes", "collector_sent_bytes_total", "Payload bytes the TX side sent to the collector.",
+     nullptr, [](const pipeline::collector_tx_counters& c) { return c.bytes; }},
+    {"dropped: buffer full", "dropped_buffer_full", "collector_dropped_datagrams_total",
+     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
+     [](const pipeline::collector_tx_counters& c) { return c.dropped_full; }, "reason", "buffer_full"},
+    {"dropped: unreachable", "dropped_unreachable", "collector_dropped_datagrams_total",
+     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
+     [](const pipeline::collector_tx_counters& c) { return c.dropped_unreachable; }, "reason", "unreachable"},
+    {"dropped: no neighbour", "dropped_no_neighbour", "collector_dropped_datagrams_total",
+     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
+     [](const pipeline::collector_tx_counters& c) { return c.dropped_no_neighbour; }, "reason", "no_neighbour"},
+    {"dropped: other", "dropped_other", "collector_dropped_datagrams_total",
+     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
+     [](const pipeline::collector_tx_counters& c) { return c.dropped_other; }, "reason", "other"},
 }};
 
 constexpr std::array<section_def, 7> sections = {{
@@ -202,6 +220,11 @@ std::span<const counter_def> daemon_counters() {
 }
 
 std::span<const collector_counter_def> collector_counters() { return collector_defs; }
+
+uint64_t collector_counter_def::value(const pipeline::live_stats& s, size_t i) const {
+    if (get != nullptr) return i < s.collectors.size() ? get(s.collectors[i]) : 0;
+    return i < s.collectors_tx.size() ? get_sent(s.collectors_tx[i]) : 0;
+}
 
 std::span<const section_def> counter_sections() { return sections; }
 

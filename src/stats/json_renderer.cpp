@@ -19,7 +19,7 @@ json collectors_array(const stats_view& v) {
     for (size_t i = 0; i < v.now.collectors.size(); ++i) {
         json c;
         c["collector"] = i < v.collectors.size() ? v.collectors[i] : "#" + std::to_string(i);
-        for (const auto& def : collector_counters()) c[std::string(def.key)] = def.get(v.now.collectors[i]);
+        for (const auto& def : collector_counters()) c[std::string(def.key)] = def.value(v.now, i);
         if (rates && i < v.before->collectors.size()) {
             c["records_out_per_second"] =
                 per_second(v.now.collectors[i].records_out, v.before->collectors[i].records_out, v.interval_seconds);

@@ -88,12 +88,19 @@ std::string render_prometheus(const stats_view& v) {
                            escape_label(def.label_value), def.get(v.now));
         }
     }
+    open = {};
     for (const auto& def : collector_counters()) {
-        family(out, def.metric, "counter", def.help);
+        if (def.metric != open) {
+            family(out, def.metric, "counter", def.help);
+            open = def.metric;
+        }
         for (size_t i = 0; i < v.now.collectors.size(); ++i) {
             const std::string name = i < v.collectors.size() ? v.collectors[i] : fmt::format("#{}", i);
-            fmt::format_to(std::back_inserter(out), "{}{}{{collector=\"{}\"}} {}\n", prefix, def.metric,
-                           escape_label(name), def.get(v.now.collectors[i]));
+            fmt::format_to(std::back_inserter(out), "{}{}{{collector=\"{}\"", prefix, def.metric, escape_label(name));
+            if (!def.label_name.empty()) {
+                fmt::format_to(std::back_inserter(out), ",{}=\"{}\"", def.label_name, escape_label(def.label_value));
+            }
+            fmt::format_to(std::back_inserter(out), "}} {}\n", def.value(v.now, i));
         }
     }
     render_links(out, v);

@@ -56,7 +56,7 @@ std::string render_collectors_table(const stats_view& v) {
     for (size_t i = 0; i < v.now.collectors.size(); ++i) {
         const auto& c = v.now.collectors[i];
         std::vector<std::string> row = {i < v.collectors.size() ? v.collectors[i] : fmt::format("#{}", i)};
-        for (const auto& def : collector_counters()) row.push_back(fmt::format("{}", def.get(c)));
+        for (const auto& def : collector_counters()) row.push_back(fmt::format("{}", def.value(v.now, i)));
         const bool has_before = v.before && i < v.before->collectors.size();
         const uint64_t before = has_before ? v.before->collectors[i].records_out : 0;
         row.push_back(rate(c.records_out, has_before ? &before : nullptr, v.interval_seconds));

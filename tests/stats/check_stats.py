@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The daemon's stats port, driven for real: softflowd exports NetFlow v5 for a capture of known
 flows (its datagrams are caught once and then sent to ipfix-enricher, so their number, bytes and
-records are known exactly), plus two malformed datagrams; then every telnet command, every HTTP
+records are known exactly), plus two malformed datagrams, forwarded to two collectors: one
+listening (what it receives is what the daemon says it sent) and one on a closed port (every
+datagram for it counted lost, as refused); then every telnet command, every HTTP
 endpoint (Prometheus text judged by promtool, JSON parsed) and the port's limits are checked:
 too many connections, a 1 MiB line, a client that stalls half-way through a line, and a second
 daemon on the same stats port (exit 1 with the reason).
@@ -124,7 +126,7 @@ def metric(text, name):
     return float(m.group(1)) if m else None
 
 
-def start_daemon(a, work, tag, stats_port, dport, cport):
+def start_daemon(a, work, tag, stats_port, dport, cports):
     cfg = work / f'{tag}.yaml'
     cfg.write_text(f"""
 general:
@@ -139,7 +141,7 @@ enrichment:
   asn_database: {a.db_dir}/asn.mmdb
   country_database: {a.db_dir}/country.mmdb
 forwarding:
-  collectors: [{{host: 127.0.0.1, port: {cport}}}]
+  collectors: [{', '.join(f'{{host: 127.0.0.1, port: {c}}}' for c in cports)}]
 """)
     log = work / f'{tag}.log'
     proc = subprocess.Popen([a.enricher, '-c', cfg], stdout=open(log, 'w'), stderr=subprocess.STDOUT,
@@ -147,15 +149,21 @@ forwarding:
     return proc, log
 
 
-def check_counters(f, port, sent, records, lookups, found, collector):
-    """Every telnet command and HTTP endpoint against the numbers sent."""
+def check_counters(f, port, sent, records, lookups, found, collector, refused, got, sent_by_refused):
+    """Every telnet command and HTTP endpoint against the numbers sent; `got`: the datagrams the
+    listening collector received; `refused`: the collector on a closed port, which the daemon
+    handed `sent_by_refused` datagrams to the kernel for, every one of them lost (refused at once,
+    or by ICMP port unreachable after it was sent)."""
     n, nbytes = len(sent), sum(len(d) for d in sent)
+    out, out_bytes = len(got), sum(len(d) for d in got)
+    lost = n - 2
 
     text = telnet(port, 'stats')
     f.check(re.match(r'uptime \S+, pipeline running, ', text) is not None, f'stats: first line {text[:80]!r}')
     for label, want in [('datagrams in', n), ('bytes in', nbytes), ('records', records), ('messages', n),
                         ('messages clean', n - 2), ('unsupported_version', 1), ('truncated_header', 1),
-                        ('length_mismatch', 0), ('socket buffer full (kernel)', 0), ('send failed', 0),
+                        ('length_mismatch', 0), ('socket buffer full (kernel)', 0), ('send failed', lost),
+                        ('datagrams out', out + sent_by_refused),
                         ('lookups', lookups), ('lookups not found', lookups - found), ('AS filled', found)]:
         cells = row(text, label)
         f.check(cells is not None and cells[0] == str(want), f'stats: row {label!r}: {cells}, want total {want}')
@@ -163,15 +171,32 @@ def check_counters(f, port, sent, records, lookups, found, collector):
     f.check(cells is not None and cells[:3] == [str(n - 2), str(n - 2), str(records)],
             f'stats: collector row {cells}, want messages in/out {n - 2}, records {records}')
 
+    # Per collector, what the TX side did: sent, bytes sent, dropped (buffer full, unreachable,
+    # no neighbour, other), against what the listening collector received.
+    # The refused collector's bytes sent depend on which datagrams got through: not compared.
+    written = [str(n - 2), str(n - 2), str(records), str(out_bytes), '0', '0', '0', '0', '0']
+    want = {collector: written + [str(out), str(out_bytes), '0', '0', '0', '0'],
+            refused: written + [str(sent_by_refused), '?', '0', str(lost), '0', '0']}
+    f.check(0 < lost and sent_by_refused <= lost, f'{sent_by_refused} datagrams sent to the closed port of {lost}')
+
+    def same(cells, c):
+        return cells is not None and len(cells) > len(want[c]) and \
+            [x if w != '?' else '?' for x, w in zip(cells, want[c])] == want[c]
+    for c in (collector, refused):
+        cells = row(text, c)
+        f.check(same(cells, c), f'stats: collector row {cells}, want {want[c]}')
+
     text = telnet(port, 'collectors')
     lines = text.splitlines()
     f.equal(lines[0].split('  ')[0], 'collector', 'collectors: header')
-    f.check(lines[0].startswith('collector') and lines[0].endswith('records too big  records/s'),
+    f.check(lines[0].startswith('collector') and
+            lines[0].endswith('records too big  datagrams sent  bytes sent  dropped: buffer full  '
+                              'dropped: unreachable  dropped: no neighbour  dropped: other  records/s'),
             f'collectors: header {lines[0]!r}')
-    f.equal(len(lines), 2, 'collectors: lines')
-    cells = row(text, collector)
-    f.check(cells is not None and cells[:9] == [str(n - 2), str(n - 2), str(records), cells[3], '0', '0', '0', '0', '0'],
-            f'collectors: row {cells}')
+    f.equal(len(lines), 3, 'collectors: lines')
+    for c in (collector, refused):
+        cells = row(text, c)
+        f.check(same(cells, c), f'collectors: row {cells}, want {want[c]}')
 
     text = telnet(port, 'help', 'frobnicate', '')
     for word in ('stats', 'collectors', 'exporters', 'templates', 'as_stats', 'top', 'reset', 'help', 'quit'):
@@ -192,7 +217,14 @@ def check_counters(f, port, sent, records, lookups, found, collector):
                        ('ipfix_enricher_dropped_datagrams_total{reason="socket_buffer_full"}', 0),
                        ('ipfix_enricher_as_lookups_total', lookups),
                        ('ipfix_enricher_as_written_total{kind="filled"}', found),
-                       (f'ipfix_enricher_collector_records_out_total{{collector="{collector}"}}', records)]:
+                       (f'ipfix_enricher_collector_records_out_total{{collector="{collector}"}}', records),
+                       (f'ipfix_enricher_collector_sent_datagrams_total{{collector="{collector}"}}', out),
+                       (f'ipfix_enricher_collector_sent_bytes_total{{collector="{collector}"}}', out_bytes),
+                       (f'ipfix_enricher_collector_sent_datagrams_total{{collector="{refused}"}}', sent_by_refused),
+                       ('ipfix_enricher_sent_datagrams_total', out + sent_by_refused)] + [
+                           (f'ipfix_enricher_collector_dropped_datagrams_total{{collector="{c}",reason="{r}"}}',
+                            lost if (c, r) == (refused, 'unreachable') else 0)
+                           for c in (collector, refused) for r in ('buffer_full', 'unreachable', 'no_neighbour', 'other')]:
         f.equal(metric(prom, name), want, f'/metrics {name}')
 
     status, headers, body = http_get(port, '/api/v1/stats')
@@ -205,12 +237,18 @@ def check_counters(f, port, sent, records, lookups, found, collector):
     f.equal(j['decode']['records'], records, 'stats json records')
     f.equal(j['malformed']['unsupported_version'], 1, 'stats json malformed')
     f.equal(j['enrich']['lookups'], lookups, 'stats json lookups')
-    f.equal([c['collector'] for c in j['collectors']], [collector], 'stats json collectors')
+    f.equal([c['collector'] for c in j['collectors']], [collector, refused], 'stats json collectors')
     status, _, body = http_get(port, '/api/v1/collectors')
     f.equal(json_schema.mismatches(json.loads(body), json_schema.COLLECTORS), [], '/api/v1/collectors schema')
     c = json.loads(body)['collectors']
     f.equal((status, len(c), c[0]['collector'], c[0]['records_out'], c[0]['messages_in']),
-            (200, 1, collector, records, n - 2), '/api/v1/collectors')
+            (200, 2, collector, records, n - 2), '/api/v1/collectors')
+    tx_keys = ('sent_datagrams', 'sent_bytes', 'dropped_buffer_full', 'dropped_unreachable', 'dropped_no_neighbour',
+               'dropped_other')
+    f.equal([c[0][k] for k in tx_keys], [out, out_bytes, 0, 0, 0, 0], '/api/v1/collectors: listening collector sent')
+    f.equal([c[1][k] for k in tx_keys], [sent_by_refused, c[1]['sent_bytes'], 0, lost, 0, 0],
+            '/api/v1/collectors: refused collector sent')
+    f.equal(c[0]['bytes_out'], out_bytes, '/api/v1/collectors: bytes written = bytes the collector received')
 
     f.equal(http_get(port, '/healthz')[::2], (200, b'ok\n'), '/healthz')
     f.equal(http_get(port, '/nope')[0], 404, '/nope')
@@ -289,7 +327,9 @@ def main():
         collector = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         collector.bind(('127.0.0.1', 0))
         cport, dport = collector.getsockname()[1], live.free_udp_port()
-        daemon, log = start_daemon(a, work, 'stats', 0, dport, cport)
+        closed_port = next(p for p in (live.free_udp_port() for _ in range(10)) if p not in (cport, dport))
+        # nobody listens there: the kernel refuses it (ICMP port unreachable)
+        daemon, log = start_daemon(a, work, 'stats', 0, dport, [cport, closed_port])
         second = None
         try:
             live.wait_for(log, 'stats port on', daemon, 'ipfix-enricher')
@@ -304,7 +344,17 @@ def main():
                 if time.monotonic() > deadline:
                     raise RuntimeError('the daemon did not count every datagram')
                 time.sleep(0.1)
-            check_counters(f, port, sent, records, len(addresses), found, f'127.0.0.1:{cport}')
+            # The listening collector's datagrams, as many as the daemon says it sent, and no more.
+            c = json.loads(http_get(port, '/api/v1/collectors')[2])['collectors']
+            collector.settimeout(IO_TIMEOUT_S)
+            got = [collector.recv(65536) for _ in range(c[0]['sent_datagrams'])]
+            collector.setblocking(False)
+            try:
+                got.append(collector.recv(65536))
+            except BlockingIOError:
+                pass
+            check_counters(f, port, sent, records, len(addresses), found, f'127.0.0.1:{cport}',
+                           f'127.0.0.1:{closed_port}', got, c[1]['sent_datagrams'])
             # `stats` is per exporter too: the exporters table follows the counters.
             cells = row(telnet(port, 'stats'), f'127.0.0.1:{exporter_port}') or []
             f.equal(cells[:6], ['5', str(len(sent)), str(records), str(sum(len(d) for d in sent)), '0', '2'],
@@ -315,7 +365,7 @@ def main():
                     'datagrams after the port tests')
             check_traffic.check_traffic(f, a, port, dport, exporter_port, sent, TOKEN, http_get, telnet)
 
-            second, second_log = start_daemon(a, work, 'second', port, live.free_udp_port(), cport)
+            second, second_log = start_daemon(a, work, 'second', port, live.free_udp_port(), [cport])
             try:
                 rc = second.wait(timeout=60)
             except subprocess.TimeoutExpired:

@@ -86,7 +86,9 @@ SECTIONS = {
 
 COLLECTOR = {'collector': str, **counts('messages_in', 'messages_out', 'records_out', 'bytes_out', 'templates_sent',
                                         'withdrawals_sent', 'unknown_sets_forwarded', 'unknown_sets_dropped',
-                                        'records_too_big'),
+                                        'records_too_big', 'sent_datagrams', 'sent_bytes',
+                                        'dropped_buffer_full', 'dropped_unreachable', 'dropped_no_neighbour',
+                                        'dropped_other'),
              'records_out_per_second': Nullable(NUMBER)}
 
 STATS = {'running': bool, 'uptime_seconds': NUMBER, 'interval_seconds': Nullable(NUMBER), **SECTIONS,

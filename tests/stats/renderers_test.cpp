@@ -38,6 +38,11 @@ stats_view sample_view() {
     c.bytes_out = 15000;
     c.templates_sent = 2;
     n.collectors = {c};
+    pipeline::collector_tx_counters t;
+    t.datagrams = 9;
+    t.bytes = 13500;
+    t.dropped_full = 1;
+    n.collectors_tx = {t};
     pipeline::live_stats b = n;
     b.io.rx_datagrams = 6;
     b.io.rx_bytes = 7200;
@@ -56,9 +61,11 @@ TEST_CASE("collectorsTable", "[stats][render]") {
     stats_view v = sample_view();
     CHECK(render_collectors_table(v) ==
           "collector       messages in  messages out  records out  bytes out  templates sent  withdrawals sent  "
-          "unknown sets forwarded  unknown sets dropped  records too big  records/s\n"
+          "unknown sets forwarded  unknown sets dropped  records too big  datagrams sent  bytes sent  "
+          "dropped: buffer full  dropped: unreachable  dropped: no neighbour  dropped: other  records/s\n"
           "127.0.0.1:2056           10            10          300      15000               2                 0  "
-          "                     0                     0                0       40.0\n");
+          "                     0                     0                0               9       13500  "
+          "                   1                     0                      0               0       40.0\n");
     v.before.reset();
     CHECK(render_collectors_table(v).ends_with("               0          -\n"));
     v.now.collectors.clear();
@@ -133,10 +140,22 @@ TEST_CASE("prometheusText", "[stats][render]") {
     CHECK(text.find("\nipfix_enricher_records_total 300\n") != std::string::npos);
     CHECK(text.find("\nipfix_enricher_malformed_total{reason=\"unknown_template\"} 1\n") != std::string::npos);
     CHECK(text.find("\nipfix_enricher_template_events_total{event=\"learned\"} 2\n") != std::string::npos);
-    CHECK(text.ends_with("# HELP ipfix_enricher_collector_records_too_big_total Output records over the payload "
-                         "limit (dropped).\n"
-                         "# TYPE ipfix_enricher_collector_records_too_big_total counter\n"
-                         "ipfix_enricher_collector_records_too_big_total{collector=\"127.0.0.1:2056\"} 0\n"));
+    CHECK(text.find("# HELP ipfix_enricher_collector_records_too_big_total Output records over the payload "
+                    "limit (dropped).\n"
+                    "# TYPE ipfix_enricher_collector_records_too_big_total counter\n"
+                    "ipfix_enricher_collector_records_too_big_total{collector=\"127.0.0.1:2056\"} 0\n") !=
+          std::string::npos);
+    CHECK(text.find("\nipfix_enricher_collector_sent_datagrams_total{collector=\"127.0.0.1:2056\"} 9\n") !=
+          std::string::npos);
+    CHECK(text.find("\nipfix_enricher_collector_sent_bytes_total{collector=\"127.0.0.1:2056\"} 13500\n") !=
+          std::string::npos);
+    CHECK(text.ends_with("# HELP ipfix_enricher_collector_dropped_datagrams_total Datagrams for the collector the TX "
+                         "side dropped, by reason.\n"
+                         "# TYPE ipfix_enricher_collector_dropped_datagrams_total counter\n"
+                         "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"buffer_full\"} 1\n"
+                         "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"unreachable\"} 0\n"
+                         "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"no_neighbour\"} 0\n"
+                         "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"other\"} 0\n"));
     CHECK(text.find("\nipfix_enricher_collector_records_out_total{collector=\"127.0.0.1:2056\"} 300\n") !=
           std::string::npos);
     // Each family's HELP and TYPE exactly once.
@@ -186,6 +205,7 @@ TEST_CASE("collectorsJson", "[stats][render]") {
     REQUIRE(j["collectors"].size() == 1);
     CHECK(j["collectors"][0] == nlohmann::json::parse(R"({"collector": "127.0.0.1:2056", "messages_in": 10,
         "messages_out": 10, "records_out": 300, "bytes_out": 15000, "templates_sent": 2, "withdrawals_sent": 0,
-        "unknown_sets_forwarded": 0, "unknown_sets_dropped": 0, "records_too_big": 0,
-        "records_out_per_second": 40.0})"));
+        "unknown_sets_forwarded": 0, "unknown_sets_dropped": 0, "records_too_big": 0, "sent_datagrams": 9,
+        "sent_bytes": 13500, "dropped_buffer_full": 1, "dropped_unreachable": 0, "dropped_no_neighbour": 0,
+        "dropped_other": 0, "records_out_per_second": 40.0})"));
 }

@@ -53,6 +53,7 @@ struct raw_udp_sender_counters {
     uint64_t bytes = 0;        // their payload bytes (headers not counted)
     uint64_t errors = 0;       // items dropped: refused (see oversize), a send error, no socket of the family
     uint64_t oversize = 0;     // of the errors: payload over max_udp_payload
+    uint64_t unreachable = 0;  // of the errors: EHOSTUNREACH, ENETUNREACH, ... (an ICMP error)
     uint64_t would_block = 0;  // bursts cut short by a full socket buffer (EAGAIN, ENOBUFS)
 };
 

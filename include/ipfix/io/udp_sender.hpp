@@ -37,12 +37,18 @@ struct udp_sender_options {
     int send_buffer = 0;
     // Datagrams per sendmmsg call.
     size_t max_burst = 64;
+    // Connects the socket of this address's family to it and asks for its ICMP errors
+    // (IP_RECVERR): a sender per destination then knows which destination refuses, and
+    // read_errors() counts each datagram refused after it was sent.
+    std::optional<socket_address> peer;
 };
 
 struct udp_sender_counters {
     uint64_t datagrams = 0;    // handed to the kernel
     uint64_t bytes = 0;        // their payload bytes
     uint64_t errors = 0;       // items dropped: a send error for that datagram, or no socket of its family
+    uint64_t unreachable = 0;  // of the errors: ECONNREFUSED, EHOSTUNREACH, ENETUNREACH (an ICMP error)
+    uint64_t refused = 0;      // datagrams sent (and counted above) that an ICMP error says were refused
     uint64_t would_block = 0;  // bursts cut short by a full socket buffer (EAGAIN, ENOBUFS)
 };
 
@@ -65,6 +71,10 @@ public:
     // when the socket buffer is full; items[n..) were then not sent and are the caller's.
     size_t send_burst(std::span<const tx_item> items);
 
+    // With a peer: takes the ICMP errors the kernel queued for datagrams sent (port or host
+    // unreachable) into counters().refused. Never blocks; one system call when there are none.
+    void read_errors();
+
     // The socket of family 4 or 6 (-1 when closed), e.g. to poll for POLLOUT.
     int fd(uint8_t family) const { return family == 4 ? fd4_ : family == 6 ? fd6_ : -1; }
     // The address a family's socket is bound to (the kernel's port pick), empty when closed.
@@ -84,6 +94,7 @@ private:
 
     int fd4_ = -1;
     int fd6_ = -1;
+    int error_fd_ = -1;  // the connected socket, whose ICMP errors are queued
     int send_buffer_ = 0;
     size_t max_burst_ = 0;
     std::vector<mmsghdr> headers_;

@@ -25,6 +25,8 @@ public:
     }
     void flush() override { inner_->flush(); }
     live_counters counters() const override { return inner_->counters(); }
+    // The TCP collectors' entries stay zero: their senders count what they send.
+    std::span<const collector_tx_counters> collector_counters() const override { return inner_->collector_counters(); }
 
 private:
     std::unique_ptr<datagram_sender> inner_;

@@ -56,6 +56,20 @@ struct live_counters {
     live_counters& operator+=(const live_counters& o);
 };
 
+// What one lcore's sender did with one collector's datagrams: single writer, summed on read.
+struct collector_tx_counters {
+    uint64_t datagrams = 0;             // handed to the kernel or the port's TX queue
+    uint64_t bytes = 0;                 // their payload bytes
+    uint64_t dropped_full = 0;          // a full socket buffer (EAGAIN, ENOBUFS) or TX ring
+    // Refused (port or host unreachable: an ICMP error): a datagram the kernel would not send
+    // for an earlier one's error, or one sent (and counted in `datagrams`) that the ICMP error
+    // names. Socket backend only.
+    uint64_t dropped_unreachable = 0;
+    uint64_t dropped_no_neighbour = 0;  // no ARP/ND answer for the next hop (dpdk backend)
+    uint64_t dropped_other = 0;         // no mbuf, too long, another send error
+    collector_tx_counters& operator+=(const collector_tx_counters& o);
+};
+
 // Backend-wide figures, read by the control thread.
 struct backend_counters {
     uint64_t kernel_drops = 0;           // datagrams the kernel dropped at full socket buffers
@@ -84,6 +98,8 @@ public:
     // Sends what is queued (and what waited for a neighbour, once resolved).
     virtual void flush() = 0;
     virtual live_counters counters() const = 0;
+    // Per collector (the config's order); collectors this sender never sends to stay zero.
+    virtual std::span<const collector_tx_counters> collector_counters() const = 0;
 };
 
 class io_backend {

@@ -49,6 +49,7 @@ struct live_stats {
     proto::decode_counters decode;
     enrich_counters enrich;
     std::vector<mediate::mediate_counters> collectors;
+    std::vector<collector_tx_counters> collectors_tx;  // what the TX side did, per collector
     uint64_t kernel_drops = 0;     // datagrams the kernel dropped at our full socket buffers
     uint64_t tap_drops = 0;        // records not given to the tail or retention (a full tap)
     backend_counters backend;

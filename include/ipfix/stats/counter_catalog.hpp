@@ -23,15 +23,22 @@ struct counter_def {
     bool gauge = false;            // Prometheus type gauge (a level), not counter
 };
 
+// Per collector: what its mediator wrote (get) or what the TX side did with it (get_sent).
 struct collector_counter_def {
     std::string_view label;
     std::string_view key;
     std::string_view metric;
     std::string_view help;
-    uint64_t (*get)(const mediate::mediate_counters&);
+    uint64_t (*get)(const mediate::mediate_counters&) = nullptr;
+    uint64_t (*get_sent)(const pipeline::collector_tx_counters&) = nullptr;
+    std::string_view label_name = {};  // a Prometheus label beside collector="..."; empty: none
+    std::string_view label_value = {};
+
+    // Collector i's value (0 where `s` has no such collector).
+    uint64_t value(const pipeline::live_stats& s, size_t i) const;
 };
 
-// In display order; entries of one Prometheus family are adjacent.
+// In display order; entries of one Prometheus family are adjacent (in both lists).
 std::span<const counter_def> daemon_counters();
 std::span<const collector_counter_def> collector_counters();
 

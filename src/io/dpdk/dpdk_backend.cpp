@@ -249,13 +249,14 @@ public:
     dpdk_sender(std::vector<port_slot>& ports, const std::vector<route>& routes, uint16_t queue, uint16_t listen_port,
                 size_t burst, rte_mempool* pool)
         : pool_(pool), burst_(std::min(burst, max_burst)), listen_port_(listen_port), routes_(routes),
-          collectors_(routes.size()) {
+          collectors_(routes.size()), tx_(routes.size()) {
         for (port_slot& p : ports) {
             ports_.push_back(p.port.get());
             lanes_.push_back({p.port->id(), queue, p.locks.empty() ? nullptr : p.locks[queue].get()});
         }
         pending_.resize(ports.size());
         pending_bytes_.resize(ports.size());
+        pending_collector_.resize(ports.size());
     }
 
     ~dpdk_sender() override {
@@ -280,6 +281,7 @@ public:
         if (payload == nullptr || datagram.size() > 0xFFFF - headers) {
             if (m) rte_pktmbuf_free(m);
             ++counters_.tx_dropped;
+            ++tx_[collector].dropped_other;
             return;
         }
         std::memcpy(payload, datagram.data(), datagram.size());
@@ -298,6 +300,7 @@ public:
             !tag(m, vlan)) {
             rte_pktmbuf_free(m);
             ++counters_.tx_dropped;
+            ++tx_[collector].dropped_other;
             return;
         }
         m->l2_len = (eth::ethernet_header + (vlan != 0 ? eth::vlan_tag : 0)) & 0x7F;
@@ -307,6 +310,7 @@ public:
         if (!cs.resolved || !cs.held.empty()) {
             if (cs.held.size() >= hold_limit) {
                 ++counters_.tx_unresolved;
+                ++tx_[collector].dropped_no_neighbour;
                 rte_pktmbuf_free(m);
                 return;
             }
@@ -315,7 +319,7 @@ public:
             if (cs.resolved) release(collector, now);
             return;
         }
-        queue(r.port, m);
+        queue(r.port, collector, m);
     }
 
     void flush() override {
@@ -332,6 +336,7 @@ public:
     }
 
     live_counters counters() const override { return counters_; }
+    std::span<const pipeline::collector_tx_counters> collector_counters() const override { return tx_; }
 
 private:
     struct collector_state {
@@ -386,18 +391,20 @@ private:
         if (cs.resolved) {
             for (rte_mbuf* m : cs.held) {
                 std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), cs.mac.data(), 6);
-                queue(routes_[collector].port, m);
+                queue(routes_[collector].port, collector, m);
             }
             cs.held.clear();
         } else if (now - cs.held_since >= hold_ms) {
             counters_.tx_unresolved += cs.held.size();
+            tx_[collector].dropped_no_neighbour += cs.held.size();
             rte_pktmbuf_free_bulk(cs.held.data(), static_cast<unsigned>(cs.held.size()));
             cs.held.clear();
         }
     }
 
-    void queue(size_t port, rte_mbuf* m) {
+    void queue(size_t port, size_t collector, rte_mbuf* m) {
         pending_[port].push_back(m);
+        pending_collector_[port].push_back(static_cast<uint32_t>(collector));
         pending_bytes_[port].push_back(static_cast<uint32_t>(m->pkt_len - m->l2_len - m->l3_len - m->l4_len));
         if (pending_[port].size() >= burst_) transmit(port);
     }
@@ -411,13 +418,20 @@ private:
         }
         // Counted from our own note: a sent mbuf is the driver's (and, on a ring, another core's).
         counters_.tx_datagrams += done;
-        for (size_t i = 0; i < done; ++i) counters_.tx_bytes += pending_bytes_[port][i];
+        for (size_t i = 0; i < done; ++i) {
+            counters_.tx_bytes += pending_bytes_[port][i];
+            pipeline::collector_tx_counters& t = tx_[pending_collector_[port][i]];
+            ++t.datagrams;
+            t.bytes += pending_bytes_[port][i];
+        }
+        for (size_t i = done; i < q.size(); ++i) ++tx_[pending_collector_[port][i]].dropped_full;
         if (done < q.size()) {
             counters_.tx_dropped += q.size() - done;
             rte_pktmbuf_free_bulk(q.data() + done, static_cast<unsigned>(q.size() - done));
         }
         q.clear();
         pending_bytes_[port].clear();
+        pending_collector_[port].clear();
     }
 
     rte_mempool* pool_;
@@ -429,12 +443,14 @@ private:
     std::vector<tx_lane> lanes_;
     std::vector<std::vector<rte_mbuf*>> pending_;  // per port
     std::vector<std::vector<uint32_t>> pending_bytes_;  // their payload bytes
+    std::vector<std::vector<uint32_t>> pending_collector_;  // and whose they are
     uint64_t now_ = now_ms();  // the clock once per flush (a burst): it times holds and rechecks
     std::array<rte_mbuf*, tx_stash> stash_{};
     unsigned stash_next_ = 0, stash_count_ = 0;
     uint16_t ip_id_ = 0;
     bool primed_ = false;
     live_counters counters_;
+    std::vector<pipeline::collector_tx_counters> tx_;  // per collector
 };
 
 class dpdk_backend : public pipeline::io_backend {
