@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <system_error>
 #include <vector>
 
-#include "silent_logger.hpp"
+#include "rocksdb_open.hpp"
 
 namespace ipfix::store {
 namespace {
@@ -36,11 +35,7 @@ rocksdb::WriteOptions writes() {
 }
 
 std::string problem(const std::string& path, const std::string& what) {
-    std::string m = "retention store ";
-    m += path;
-    m += ": ";
-    m += what;
-    return m;
+    return store_problem("retention store", path, what);
 }
 
 void put_be64(std::string& out, uint64_t v) {
@@ -75,23 +70,6 @@ std::string index_value(const block_info& info, uint64_t bytes) {
     return v;
 }
 
-void check_directory(const std::string& path) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (!fs::exists(st)) {
-        fs::create_directories(path, ec);
-        if (ec) throw store_error(problem(path, "cannot create the directory: " + ec.message()));
-        return;
-    }
-    if (!fs::is_directory(st)) throw store_error(problem(path, "is not a directory"));
-    const bool empty = fs::is_empty(path, ec);
-    if (ec) throw store_error(problem(path, "cannot read the directory: " + ec.message()));
-    if (!empty && !fs::exists(fs::path(path) / "CURRENT", ec)) {
-        throw store_error(problem(path, "holds files but no RocksDB database (no CURRENT file); refusing to use it"));
-    }
-}
-
 rocksdb::ColumnFamilyOptions blocks_options(const retention_options& o) {
     rocksdb::ColumnFamilyOptions c;
     // Blocks are written once, read rarely, and dropped in time order: compress them, and keep
@@ -105,68 +83,37 @@ rocksdb::ColumnFamilyOptions blocks_options(const retention_options& o) {
 }  // namespace
 
 std::unique_ptr<retention_store> retention_store::open(const std::string& path, const retention_options& o) {
-    check_directory(path);
-    rocksdb::DBOptions d;
-    d.create_if_missing = true;
-    d.create_missing_column_families = true;
-    d.paranoid_checks = true;
-    d.max_open_files = 256;
-    d.info_log = make_silent_logger();
+    db_request r;
+    r.kind = "retention store";
+    r.path = path;
+    r.options.create_missing_column_families = true;
+    r.options.max_open_files = 256;
     // Small preallocations: the store may sit on a small filesystem beside the template store.
-    d.manifest_preallocation_size = 64 << 10;
+    r.options.manifest_preallocation_size = 64 << 10;
     // Blocks and their index entries reach the disk together (no WAL to replay them).
-    d.atomic_flush = true;
-
-    std::vector<std::string> families;
-    const rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(d, path, &families);
-    if (listed.ok()) {
-        std::sort(families.begin(), families.end());
-        if (families != std::vector<std::string>{std::string(blocks_family), rocksdb::kDefaultColumnFamilyName}) {
+    r.options.atomic_flush = true;
+    r.families = [&](const std::vector<std::string>& present) {
+        std::vector<std::string> sorted = present;
+        std::sort(sorted.begin(), sorted.end());
+        if (!sorted.empty() &&
+            sorted != std::vector<std::string>{std::string(blocks_family), rocksdb::kDefaultColumnFamilyName}) {
             throw store_error(problem(path, "is a RocksDB database of another program (column families differ); refusing to use it"));
         }
-    }
-    // RocksDB recovers from a full disk once the free space exceeds the memtables it must
-    // flush: keep them small (the index is tiny; the blocks' a share of the cap).
-    rocksdb::ColumnFamilyOptions index_options;
-    index_options.write_buffer_size = 256 << 10;
-    std::vector<rocksdb::ColumnFamilyDescriptor> wanted = {
-        {rocksdb::kDefaultColumnFamilyName, index_options},
-        {std::string(blocks_family), blocks_options(o)},
+        // RocksDB recovers from a full disk once the free space exceeds the memtables it must
+        // flush: keep them small (the index is tiny; the blocks' a share of the cap).
+        rocksdb::ColumnFamilyOptions index_options;
+        index_options.write_buffer_size = 256 << 10;
+        return std::vector<rocksdb::ColumnFamilyDescriptor>{
+            {rocksdb::kDefaultColumnFamilyName, index_options},
+            {std::string(blocks_family), blocks_options(o)},
+        };
     };
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    const rocksdb::Status s = rocksdb::DB::Open(d, path, wanted, &handles, &raw);
-    if (!s.ok()) throw store_error(problem(path, "cannot open: " + s.ToString()));
-    std::unique_ptr<rocksdb::DB> db(raw);
-    auto close = [&] {
-        for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    };
-
-    std::string format;
-    const rocksdb::Status f = db->Get(rocksdb::ReadOptions(), handles[0], std::string(retention_format_key), &format);
-    if (f.IsNotFound()) {
-        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
-        it->SeekToFirst();
-        if (it->Valid()) {
-            close();
-            throw store_error(problem(path, "has records but no format key; refusing to use it"));
-        }
-        rocksdb::Status w = db->Put(writes(), handles[0], std::string(retention_format_key),
-                                    std::string(retention_format_value));
-        if (w.ok()) w = db->Flush(rocksdb::FlushOptions(), handles[0]);
-        if (!w.ok()) {
-            close();
-            throw store_error(problem(path, "cannot write: " + w.ToString()));
-        }
-    } else if (!f.ok() || format != retention_format_value) {
-        close();
-        const std::string shown = f.ok() ? format.substr(0, 64) : f.ToString();
-        throw store_error(problem(path, "has format '" + shown + "', this build reads '" +
-                                            std::string(retention_format_value) + "'; refusing to use it"));
-    }
-    auto r = std::unique_ptr<retention_store>(new retention_store(path, o, std::move(db), handles[1], handles[0]));
-    r->load_index();
-    return r;
+    opened_db d = open_db(r);
+    check_format(r, d, {retention_format_key, retention_format_value, d.handles[0], d.handles[1],
+                        "has records but no format key", writes(), true});
+    auto ret = std::unique_ptr<retention_store>(new retention_store(path, o, std::move(d.db), d.handles[1], d.handles[0]));
+    ret->load_index();
+    return ret;
 }
 
 std::unique_ptr<retention_store> retention_store::open_configured(const config::daemon_config& config,

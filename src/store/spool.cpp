@@ -6,6 +6,29 @@
 #include "ipfix/proto/byte_order.hpp"
 
 namespace ipfix::store {
+namespace {
+
+// The messages a refused batch held (its puts under the spool's message keys), in order.
+class lost_messages : public rocksdb::WriteBatch::Handler {
+public:
+    lost_messages(const std::string& prefix, const spool::drop_fn& f) : prefix_(prefix), f_(f) {}
+    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+        if (key.size() == prefix_.size() + 8 && key.starts_with(prefix_)) {
+            f_({reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+        }
+        return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice&) override { return rocksdb::Status::OK(); }
+    rocksdb::Status DeleteRangeCF(uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
+        return rocksdb::Status::OK();
+    }
+
+private:
+    const std::string& prefix_;
+    const spool::drop_fn& f_;
+};
+
+}  // namespace
 
 spool::spool(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family, std::string name, uint64_t max_bytes)
     : db_(db), family_(family), prefix_(std::move(name)), max_bytes_(max_bytes),
@@ -37,6 +60,7 @@ void spool::drop_front(const drop_fn& dropped) {
         dropped({reinterpret_cast<const uint8_t*>(value.data()), value.size()});
     }
     batch_->Delete(family_, k);
+    removed_.push_back(seq);
     index_.erase(index_.begin());
     bytes_ -= size;
     ++dropped_;
@@ -62,21 +86,47 @@ void spool::append(uint64_t seq, std::span<const uint8_t> message, const drop_fn
 
 bool spool::commit(std::string& error) {
     if (batch_->Count() == 0) return true;
+    // Removals a refused batch held: otherwise a restart would replay what was delivered.
+    for (uint64_t seq : unremoved_) {
+        if (!index_.contains(seq)) {
+            batch_->Delete(family_, key(seq));
+            removed_.push_back(seq);
+        }
+    }
+    unremoved_.clear();
     const rocksdb::Status s = db_.Write(rocksdb::WriteOptions(), batch_.get());
+    if (!s.ok() && on_lost_ && !pending_.empty()) {
+        lost_messages each(prefix_, on_lost_);
+        batch_->Iterate(&each).PermitUncheckedError();
+    }
     batch_->Clear();
     if (!s.ok()) {
         for (const auto& [seq, size] : pending_) {
             if (index_.erase(seq) != 0) bytes_ -= size;
         }
-        write_errors_ += pending_.size();
+        if (!retrying_ || !pending_.empty()) ++write_errors_;
+        lost_ += pending_.size();
         pending_.clear();
+        unremoved_ = std::move(removed_);
+        removed_.clear();
+        failing_ = true;
         error = "spool " + prefix_.substr(0, prefix_.size() - 1);
         error += ": write failed: ";
         error += s.ToString();
         return false;
     }
     pending_.clear();
+    removed_.clear();
+    failing_ = false;
     return true;
+}
+
+bool spool::retry(const std::vector<io::template_memory::entry>& templates, std::string& error) {
+    save_templates(templates);
+    retrying_ = true;
+    const bool ok = commit(error);
+    retrying_ = false;
+    return ok;
 }
 
 std::vector<spooled_message> spool::read(uint64_t from, size_t max_count) {
@@ -96,6 +146,7 @@ std::vector<spooled_message> spool::read(uint64_t from, size_t max_count) {
 void spool::remove_through(uint64_t seq) {
     while (!index_.empty() && index_.begin()->first <= seq) {
         batch_->Delete(family_, key(index_.begin()->first));
+        removed_.push_back(index_.begin()->first);
         bytes_ -= index_.begin()->second;
         pending_.erase(index_.begin()->first);
         index_.erase(index_.begin());

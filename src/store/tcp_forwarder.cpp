@@ -41,6 +41,8 @@ tcp_forwarder::tcp_forwarder(tcp_forwarder_options options, std::unique_ptr<spoo
     }
     // A restarted daemon continues after what the spool kept from the last run.
     if (spool_) {
+        // Lost like those dropped at the cap: the collector must still get their templates.
+        spool_->on_lost([this](std::span<const uint8_t> lost) { templates_.learn(lost); });
         next_seq_ = spool_->next_seq();
         templates_.restore(spool_->load_templates());
         saved_templates_ = templates_.version();
@@ -74,9 +76,36 @@ void tcp_forwarder::publish() {
     uint64_t queue_drops = 0;
     for (const auto& q : queues_) queue_drops += q->drops();
     pipeline::collector_health h = health_;
-    h.dropped += queue_drops + (spool_ ? spool_->dropped() + spool_->write_errors() : 0);
+    h.dropped += queue_drops + (spool_ ? spool_->dropped() + spool_->lost() : 0);
+    if (spool_) {
+        h.spool_write_errors = spool_->write_errors();
+        h.spool_lost = spool_->lost();
+        h.spool_failing = spool_->failing();
+    }
     std::lock_guard lock(health_mutex_);
     shown_ = h;
+    if (h.spool_failing) shown_error_ = last_error_;
+}
+
+void tcp_forwarder::report_faults(std::ostream& log) {
+    pipeline::collector_health h;
+    std::string error;
+    {
+        std::lock_guard lock(health_mutex_);
+        h = shown_;
+        error = shown_error_;
+    }
+    const std::string name = options_.collector.to_string();
+    if (h.spool_failing && !fault_reported_) {
+        log << log::error << "ipfix-enricher: collector " << name << ": template store " << options_.store_path << ": "
+            << error << "; forwarding goes on, messages the collector cannot take now are lost (counted)\n";
+        fault_reported_ = true;
+        lost_before_ = h.spool_lost;
+    } else if (!h.spool_failing && fault_reported_) {
+        log << "ipfix-enricher: collector " << name << ": spool in template store " << options_.store_path
+            << ": writing again (" << h.spool_lost - lost_before_ << " more messages lost meanwhile)\n";
+        fault_reported_ = false;
+    }
 }
 
 void tcp_forwarder::run() {
@@ -115,6 +144,12 @@ void tcp_forwarder::step(uint64_t now, int wait_ms) {
     if (spool_ && templates_.version() != saved_templates_) {
         spool_->save_templates(templates_.entries());
         saved_templates_ = templates_.version();
+    }
+    // A failing spool writes nothing until a write goes through: its templates (lost with the
+    // refused batch anyway) are that write, once a second.
+    if (spool_ && spool_->failing() && now >= next_probe_) {
+        next_probe_ = now + 1000;
+        spool_->retry(templates_.entries(), last_error_);
     }
     if (spool_) spool_->commit(last_error_);  // a refused write is counted by the spool
     publish();
@@ -317,6 +352,7 @@ std::vector<std::unique_ptr<tcp_forwarder>> make_forwarders(const config::daemon
         o.collector = {c.address, c.port};
         o.workers = config.performance.workers;
         o.queue_capacity = config.performance.queue_size;
+        if (store != nullptr) o.store_path = store->path();
         std::unique_ptr<spool> backlog;
         std::string error;
         if (store != nullptr && family == nullptr) family = store->column_family("spool", error);
@@ -340,6 +376,16 @@ std::vector<pipeline::message_queue*> queues_for(const std::vector<std::unique_p
     std::vector<pipeline::message_queue*> q;
     for (const auto& x : f) q.push_back(x ? &x->queue(worker) : nullptr);
     return q;
+}
+
+void report(const std::vector<std::unique_ptr<tcp_forwarder>>& f, pipeline::store_stats& out) {
+    for (const auto& x : f) {
+        if (!x) continue;
+        const pipeline::collector_health h = x->health();
+        out.spool_write_errors += h.spool_write_errors;
+        out.spool_lost_messages += h.spool_lost;
+        out.failing |= h.spool_failing ? 1 : 0;
+    }
 }
 
 std::vector<pipeline::collector_health> health_of(const std::vector<std::unique_ptr<tcp_forwarder>>& f) {

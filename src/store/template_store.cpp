@@ -4,92 +4,54 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
-#include <filesystem>
-#include <system_error>
-
-#include "silent_logger.hpp"
+#include "rocksdb_open.hpp"
 
 namespace ipfix::store {
 namespace {
 
-std::string problem(const std::string& path, const std::string& what) {
-    std::string m = "template store ";
-    m += path;
-    m += ": ";
-    m += what;
-    return m;
-}
+constexpr std::string_view kind = "template store";
 
-// Refuses a directory that holds something other than a RocksDB database before RocksDB
-// would create one among foreign files.
-void check_directory(const std::string& path, template_store::mode m) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (!fs::exists(st)) {
-        if (m == template_store::mode::read_only) throw store_error(problem(path, "does not exist"));
-        fs::create_directories(path, ec);
-        if (ec) throw store_error(problem(path, "cannot create the directory: " + ec.message()));
-        return;
-    }
-    if (!fs::is_directory(st)) throw store_error(problem(path, "is not a directory"));
-    const bool empty = fs::is_empty(path, ec);
-    if (ec) throw store_error(problem(path, "cannot read the directory: " + ec.message()));
-    if (!empty && !fs::exists(fs::path(path) / "CURRENT", ec)) {
-        throw store_error(problem(path, "holds files but no RocksDB database (no CURRENT file); refusing to use it"));
-    }
+std::string problem(const std::string& path, const std::string& what) { return store_problem(kind, path, what); }
+
+// Templates and spooled messages are small: keep the memtables small too. RocksDB recovers
+// from a full disk only once the free space exceeds the largest memtable, so this is also
+// what a small filesystem must have free again before the store writes.
+rocksdb::ColumnFamilyOptions family_options() {
+    rocksdb::ColumnFamilyOptions c;
+    c.write_buffer_size = 4 << 20;
+    return c;
 }
 
 }  // namespace
 
 std::unique_ptr<template_store> template_store::open(const std::string& path, mode m) {
-    check_directory(path, m);
-    rocksdb::Options o;
-    o.create_if_missing = m == mode::read_write;
-    o.paranoid_checks = true;
-    // Templates are small and few: keep the memory and the log files small too.
-    o.write_buffer_size = 4 << 20;
-    o.max_open_files = 64;
-    o.info_log = make_silent_logger();
+    db_request r;
+    r.kind = kind;
+    r.path = path;
+    r.read_only = m == mode::read_only;
+    r.options.max_open_files = 64;
     // Every column family the directory has must be opened (others' parts: the TCP spool).
-    std::vector<std::string> names;
-    if (!rocksdb::DB::ListColumnFamilies(o, path, &names).ok() || names.empty()) names = {rocksdb::kDefaultColumnFamilyName};
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions(o));
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    const rocksdb::Status s = m == mode::read_only ? rocksdb::DB::OpenForReadOnly(o, path, descriptors, &handles, &raw)
-                                                   : rocksdb::DB::Open(o, path, descriptors, &handles, &raw);
-    if (!s.ok()) throw store_error(problem(path, "cannot open: " + s.ToString()));
-    std::unique_ptr<rocksdb::DB> db(raw);
+    r.families = [](const std::vector<std::string>& present) {
+        std::vector<rocksdb::ColumnFamilyDescriptor> d;
+        for (const std::string& n : present) d.emplace_back(n, family_options());
+        if (d.empty()) d.emplace_back(rocksdb::kDefaultColumnFamilyName, family_options());
+        return d;
+    };
+    opened_db d = open_db(r);
+    size_t default_at = 0;
+    for (size_t i = 0; i < d.handles.size(); ++i) {
+        if (d.handles[i]->GetName() == rocksdb::kDefaultColumnFamilyName) default_at = i;
+    }
+    std::string not_ours = "is a RocksDB database of another program (no '";
+    not_ours += format_key;
+    not_ours += "' key)";
+    check_format(r, d, {format_key, format_value, d.handles[default_at], d.handles[default_at], not_ours, {}, false});
     std::map<std::string, rocksdb::ColumnFamilyHandle*> families;
-    for (rocksdb::ColumnFamilyHandle* h : handles) {
-        if (h->GetName() == rocksdb::kDefaultColumnFamilyName) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    for (rocksdb::ColumnFamilyHandle* h : d.handles) {
+        if (h->GetName() == rocksdb::kDefaultColumnFamilyName) d.db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
         else families[h->GetName()] = h;
     }
-
-    std::string format;
-    const rocksdb::Status f = db->Get(rocksdb::ReadOptions(), std::string(format_key), &format);
-    if (f.IsNotFound()) {
-        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-        it->SeekToFirst();
-        if (it->Valid()) {
-            throw store_error(problem(path, "is a RocksDB database of another program (no '" + std::string(format_key) +
-                                                "' key); refusing to use it"));
-        }
-        if (m == mode::read_write) {
-            const rocksdb::Status w = db->Put(rocksdb::WriteOptions(), std::string(format_key), std::string(format_value));
-            if (!w.ok()) throw store_error(problem(path, "cannot write: " + w.ToString()));
-        }
-    } else if (!f.ok()) {
-        throw store_error(problem(path, "cannot read: " + f.ToString()));
-    } else if (format != format_value) {
-        // Bounded: the value is untrusted and goes into a log line.
-        const std::string shown = format.substr(0, 64);
-        throw store_error(problem(path, "has format '" + shown + "', this build reads '" + std::string(format_value) +
-                                            "'; refusing to use it"));
-    }
-    auto store = std::unique_ptr<template_store>(new template_store(path, std::move(db), m));
+    auto store = std::unique_ptr<template_store>(new template_store(path, std::move(d.db), m));
     store->families_ = std::move(families);
     return store;
 }
@@ -97,7 +59,7 @@ std::unique_ptr<template_store> template_store::open(const std::string& path, mo
 rocksdb::ColumnFamilyHandle* template_store::column_family(const std::string& name, std::string& error) {
     if (auto it = families_.find(name); it != families_.end()) return it->second;
     rocksdb::ColumnFamilyHandle* h = nullptr;
-    const rocksdb::Status s = db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &h);
+    const rocksdb::Status s = db_->CreateColumnFamily(family_options(), name, &h);
     if (!s.ok()) {
         error = problem(path_, "cannot create the column family " + name + ": " + s.ToString());
         return nullptr;
@@ -208,6 +170,16 @@ bool template_store::commit(std::string& error) {
     }
     ++counters_.commits;
     return true;
+}
+
+bool template_store::probe(std::string& error) {
+    if (mode_ == mode::read_only) return false;
+    const rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), std::string(format_key), std::string(format_value));
+    if (s.ok()) return true;
+    // Busy while RocksDB's own recovery waits for room; any other refusal shows in the next probe.
+    db_->Resume().PermitUncheckedError();
+    error = problem(path_, "write failed: " + s.ToString());
+    return false;
 }
 
 }  // namespace ipfix::store

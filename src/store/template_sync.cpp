@@ -100,13 +100,23 @@ void template_sync::tick(uint64_t now_ms, std::ostream& log) {
     store_->expire(now_ms, lifetime_ms_);
     const bool writing = store_->pending();
     std::string error;
-    if (!store_->commit(error)) {
+    bool ok = store_->commit(error);
+    // Nothing to write (templates are refreshed seldom): ask the store itself.
+    if (ok && failing_ && !writing) ok = store_->probe(error);
+    if (!ok) {
         if (!failing_) log << log::error << "ipfix-enricher: " << error << "; forwarding goes on, the store catches up when it can\n";
         failing_ = true;
-    } else if (failing_ && writing) {
+    } else if (failing_) {
         log << "ipfix-enricher: template store " << store_->path() << ": writing again\n";
         failing_ = false;
     }
+    write_errors_shown_.store(store_->counters().write_errors, std::memory_order_relaxed);
+    failing_shown_.store(failing_, std::memory_order_relaxed);
+}
+
+void template_sync::report(pipeline::store_stats& out) const {
+    out.template_write_errors = write_errors_shown_.load(std::memory_order_relaxed);
+    out.failing |= failing_shown_.load(std::memory_order_relaxed) ? 1 : 0;
 }
 
 }  // namespace ipfix::store

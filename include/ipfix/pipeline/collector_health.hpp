@@ -28,6 +28,9 @@ struct collector_health {
     uint64_t dropped = 0;            // the spool's oldest at its cap, refused writes, full queues, no spool
     uint64_t sent = 0;               // messages the collector acknowledged
     uint64_t connects = 0;           // connections made
+    uint64_t spool_write_errors = 0; // spool writes the store refused (disk full, I/O error)
+    uint64_t spool_lost = 0;         // messages in them (also in dropped)
+    bool spool_failing = false;      // the last spool write was refused
 };
 
 }  // namespace ipfix::pipeline

@@ -41,6 +41,8 @@ struct store_stats {
     uint64_t retention_dropped_records = 0; // over the size cap, oldest first
     uint64_t retention_write_errors = 0;
     uint64_t retention_lost_records = 0;    // in blocks that could not be written
+    uint64_t spool_write_errors = 0;        // TCP collectors' spools, summed
+    uint64_t spool_lost_messages = 0;       // in spool writes that failed
     uint64_t failing = 0;                   // 1 while a store write fails (the log says why)
 };
 

@@ -45,9 +45,13 @@ public:
     // Adds a message (into the pending batch). Beyond the cap the oldest go first, each given
     // to `dropped`; a message over the cap alone is dropped itself.
     void append(uint64_t seq, std::span<const uint8_t> message, const drop_fn& dropped);
-    // Writes the pending batch; false with `error` when RocksDB refuses (those messages are lost,
-    // counted in write_errors).
+    // Writes the pending batch; false with `error` when RocksDB refuses (disk full, I/O error):
+    // the messages in it are lost (counted in lost(), each given to the on_lost function), the
+    // spool is failing() until a write goes through, and the removals in it are written again
+    // with the next batch.
     bool commit(std::string& error);
+    // Who learns the templates of messages a refused write lost (as of those `dropped` at the cap).
+    void on_lost(drop_fn f) { on_lost_ = std::move(f); }
 
     // Up to `max_count` messages with seq >= `from`, in order (committed ones only).
     std::vector<spooled_message> read(uint64_t from, size_t max_count);
@@ -58,6 +62,9 @@ public:
     // the pending batch) so that spooled data replayed after a restart has them.
     void save_templates(const std::vector<io::template_memory::entry>& templates);
     std::vector<io::template_memory::entry> load_templates();
+    // While failing(): saves the templates and commits, a refusal not counted in write_errors()
+    // unless the batch held messages. True when the spool writes again.
+    bool retry(const std::vector<io::template_memory::entry>& templates, std::string& error);
 
     bool empty() const { return index_.empty(); }
     uint64_t messages() const { return index_.size(); }
@@ -65,7 +72,9 @@ public:
     // The number after the highest held (0 when empty): where a restarted sender continues.
     uint64_t next_seq() const { return index_.empty() ? 0 : index_.rbegin()->first + 1; }
     uint64_t dropped() const { return dropped_; }
-    uint64_t write_errors() const { return write_errors_; }
+    uint64_t write_errors() const { return write_errors_; }  // batches refused
+    uint64_t lost() const { return lost_; }                  // messages in them
+    bool failing() const { return failing_; }
 
 private:
     std::string key(uint64_t seq) const;
@@ -81,6 +90,12 @@ private:
     uint64_t bytes_ = 0;
     uint64_t dropped_ = 0;
     uint64_t write_errors_ = 0;
+    uint64_t lost_ = 0;
+    bool failing_ = false;
+    bool retrying_ = false;
+    drop_fn on_lost_;
+    std::vector<uint64_t> removed_;   // seqs whose deletion is in the pending batch
+    std::vector<uint64_t> unremoved_; // ... or was in a refused one
 };
 
 }  // namespace ipfix::store

@@ -31,6 +31,7 @@
 #include "ipfix/io/socket_address.hpp"
 #include "ipfix/io/template_memory.hpp"
 #include "ipfix/pipeline/collector_health.hpp"
+#include "ipfix/pipeline/live_pipeline.hpp"
 #include "ipfix/pipeline/message_queue.hpp"
 #include "ipfix/store/spool.hpp"
 
@@ -46,6 +47,7 @@ struct tcp_forwarder_options {
     uint64_t max_backoff_ms = 30'000;
     size_t max_unacked_bytes = 1 << 20;     // beyond it new messages wait in the spool
     uint64_t close_timeout_ms = 2000;       // collector closed: time to finish what it was sent
+    std::string store_path;                 // where the spool lives, for the log
 };
 
 class tcp_forwarder {
@@ -61,6 +63,9 @@ public:
     // spools what was not acknowledged, commits and closes.
     void stop();
     pipeline::collector_health health() const;
+    // Control thread (the log is its own): a refused spool write once, naming the store and
+    // the reason, and the recovery once, with the messages lost meanwhile.
+    void report_faults(std::ostream& log);
 
 private:
     struct in_flight {
@@ -113,6 +118,10 @@ private:
     mutable std::mutex health_mutex_;
     pipeline::collector_health health_;   // the thread's own copy
     pipeline::collector_health shown_;    // what health() returns
+    std::string shown_error_;             // the spool's last refusal
+    uint64_t next_probe_ = 0;             // while the spool fails: when to try a write again
+    bool fault_reported_ = false;         // control thread's
+    uint64_t lost_before_ = 0;            // control thread's: spool_lost when the fault was logged
 };
 
 // One forwarder per TCP collector of the configuration (null for UDP ones), each spooling in
@@ -120,6 +129,8 @@ private:
 // dropped, counted). The reason is logged when the spool cannot be had.
 std::vector<std::unique_ptr<tcp_forwarder>> make_forwarders(const config::daemon_config& config, template_store* store,
                                                             std::ostream& log);
+// The spools' write errors, lost messages and failing state, added to the store's stats.
+void report(const std::vector<std::unique_ptr<tcp_forwarder>>& f, pipeline::store_stats& out);
 // Worker `worker`'s queue per collector (null: not TCP), for live_pipeline::divert.
 std::vector<pipeline::message_queue*> queues_for(const std::vector<std::unique_ptr<tcp_forwarder>>& f, size_t worker);
 // Per collector (tcp = false for UDP ones), for live_pipeline::report_links.

@@ -70,6 +70,10 @@ public:
     // changes are lost, later refreshes write the templates again.
     bool commit(std::string& error);
     bool pending() const;
+    // After a refused write, with nothing pending: whether the store writes again (rewrites its
+    // format key; a refusal asks RocksDB to resume, which it does itself once a full disk has
+    // room). Not counted as a write error.
+    bool probe(std::string& error);
 
     size_t size() const { return index_.size(); }
     const store_counters& counters() const { return counters_; }

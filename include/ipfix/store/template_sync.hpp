@@ -8,6 +8,7 @@
 //   every second: sync->tick(log);   after stopping the pipeline: sync->tick(log) once more
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <ostream>
@@ -15,6 +16,7 @@
 
 #include "ipfix/config/config.hpp"
 #include "ipfix/pipeline/flow_worker.hpp"
+#include "ipfix/pipeline/live_pipeline.hpp"
 #include "ipfix/pipeline/template_changes.hpp"
 #include "ipfix/store/template_store.hpp"
 
@@ -41,7 +43,8 @@ public:
     // Before the worker runs. Returns how many templates went in.
     size_t attach(size_t index, pipeline::flow_worker& w);
 
-    // Drains the queues, expires, commits. Logs a write failure once, and the recovery.
+    // Drains the queues, expires, commits. Logs a write failure once, and the recovery (while
+    // failing with nothing to write, it probes the store each tick).
     void tick(uint64_t now_ms, std::ostream& log);
     void tick(std::ostream& log) { tick(wall_clock_ms(), log); }
 
@@ -51,6 +54,9 @@ public:
     template_store& store() { return *store_; }
     size_t loaded() const { return loaded_.size(); }
     const sync_counters& counters() const { return counters_; }
+    bool failing() const { return failing_; }
+    // The store's write errors and failing state as of the last tick, for the stats port (any thread).
+    void report(pipeline::store_stats& out) const;
     pipeline::template_change_queue& queue(size_t index) { return *queues_[index]; }
 
 private:
@@ -67,6 +73,8 @@ private:
     std::vector<loaded_template> loaded_;
     sync_counters counters_;
     bool failing_ = false;
+    std::atomic<uint64_t> write_errors_shown_{0};
+    std::atomic<bool> failing_shown_{false};
 };
 
 }  // namespace ipfix::store
