@@ -166,7 +166,6 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
     const auto forwarders = store::make_forwarders(config, stored_templates ? &stored_templates->store() : nullptr, log);
     // Beside the template store, and only with it (never inside a directory it refused).
     const auto retained = stored_templates ? store::retention_store::open_configured(config, log) : nullptr;
-    std::atomic<uint64_t> template_write_errors{0};
     pipeline::live_pipeline pipe(config, db.get(), *env);
     pipe.divert([&](size_t worker) { return store::queues_for(forwarders, worker); });
     pipe.report_links([&] { return store::health_of(forwarders); });
@@ -188,7 +187,8 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         stats::stats_source source;
         source.snapshot = [&] {
             auto s = pipe.stats();
-            s.store.template_write_errors = template_write_errors.load();
+            if (stored_templates) stored_templates->report(s.store);
+            store::report(forwarders, s.store);
             if (retained) retained->report(s.store);
             return s;
         };
@@ -258,7 +258,9 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         if (db) db->reclaim();
         if (stored_templates) stored_templates->tick(log);
         if (stored_streams) stored_streams->tick(log);
-        if (stored_templates) template_write_errors = stored_templates->store().counters().write_errors;
+        for (const auto& f : forwarders) {
+            if (f) f->report_faults(log);
+        }
     }
     sd_notify(0, "STOPPING=1");
     log << "ipfix-enricher: stopping: draining and flushing\n";
