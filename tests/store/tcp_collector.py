@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A test IPFIX collector over TCP (RFC 7011 §10.4), with its own decoder (independent of the
 daemon's): accepts connections one after the other, decodes every message, and writes one JSON
-line per data record: {"conn", "domain", "seq", "src_port", "dst_port"}, and one per problem
+line per data record: {"conn", "domain", "seq", "src_port", "dst_port", "octets"}, and one per problem
 {"conn", "problem"} (data before its template on that connection, bad framing). On SIGTERM it
 closes its side of the connection and reads on until the sender closes too (at most 10 s), so
 nothing the sender wrote before it saw the close is lost, then exits.
@@ -102,7 +102,8 @@ def handle_message(msg, conn, templates, out):
             for v in data_records(body, t[set_id]):
                 out.write(json.dumps({'conn': conn, 'domain': domain, 'seq': seq,
                                       'src_port': int.from_bytes(v.get(7, b''), 'big'),
-                                      'dst_port': int.from_bytes(v.get(11, b''), 'big')}) + '\n')
+                                      'dst_port': int.from_bytes(v.get(11, b''), 'big'),
+                                      'octets': int.from_bytes(v.get(1, b''), 'big')}) + '\n')
 
 
 def serve(conn_sock, conn, out, ls):
