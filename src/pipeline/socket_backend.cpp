@@ -121,7 +121,6 @@ public:
         if (m == nullptr || datagram.size() > rte_pktmbuf_tailroom(m)) {
             if (m) rte_pktmbuf_free(m);
             ++l.no_mbuf;
-            ++tx_[collector].dropped_other;
             return;
         }
         uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
