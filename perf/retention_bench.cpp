@@ -3,7 +3,10 @@
 //   off        the record tap not listening (the daemon without retention or tail clients),
 //   tap        the tap listening, a second thread draining it and dropping the records,
 //   retention  the tap listening, the second thread packing the records into blocks and writing
-//              them to a retention_store (RocksDB, in a temp dir), as the control thread does.
+//              them to a retention_store (RocksDB, in a temp dir), as the control thread does;
+//   spin       the tap off, a second thread spinning on registers alone: what merely having the
+//              other core busy costs the worker on this machine (shared caches, clocks, the
+//              hypervisor), the floor under any work a second thread does.
 // records/s is over the worker thread's CPU time (what a worker core can carry); the second
 // thread's CPU per record and the tap's drops (records the drain did not keep up with) are
 // shown, so a fast figure bought with drops is visible.
@@ -48,8 +51,8 @@ struct settings {
     int drain_ms = 100;  // the daemon's control thread drains every 100 ms
 };
 
-enum class mode { off, tap, retention };
-constexpr const char* mode_names[] = {"off", "tap", "retention"};
+enum class mode { off, tap, retention, spin };
+constexpr const char* mode_names[] = {"off", "tap", "retention", "spin"};
 
 struct sink : pipeline::output_sink {
     uint64_t bytes = 0;
@@ -109,6 +112,28 @@ private:
     std::thread thread_;
 };
 
+// The spin mode's second thread: register arithmetic until stopped, no memory traffic.
+class spin_thread {
+public:
+    spin_thread() : thread_([this] { run(); }) {}
+    void finish() {
+        stop_ = true;
+        thread_.join();
+    }
+
+private:
+    void run() {
+        uint64_t x = 1;
+        while (!stop_.load(std::memory_order_relaxed)) {
+            for (int i = 0; i < 4096; ++i) x = x * 6364136223846793005ull + 1442695040888963407ull;
+        }
+        sink_ = x;
+    }
+    std::atomic<bool> stop_{false};
+    volatile uint64_t sink_ = 0;
+    std::thread thread_;
+};
+
 run_result run(mode m, perf::datagram_set& capture, const config::daemon_config& cfg, const enrich::as_database& db,
                const settings& s, const std::string& store_dir) {
     pipeline::flow_worker worker(cfg, &db);
@@ -117,7 +142,9 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
     std::unique_ptr<store::retention_store> store;
     if (m == mode::retention) store = store::retention_store::open(store_dir, {});
     std::unique_ptr<drain_thread> drain;
-    if (m != mode::off) {
+    std::unique_ptr<spin_thread> spin;
+    if (m == mode::spin) spin = std::make_unique<spin_thread>();
+    if (m == mode::tap || m == mode::retention) {
         tap.listen(true);
         drain = std::make_unique<drain_thread>(tap, store.get(), s.drain_ms);
     }
@@ -137,6 +164,7 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
         r.worker_cpu_s += p.cpu_s;
     }
     r.records = worker.decode_counters().records;
+    if (spin) spin->finish();
     if (drain) {
         drain->finish();
         r.drained = drain->drained();
@@ -205,10 +233,10 @@ int main(int argc, char** argv) {
         const fs::path dir = base / ("retention_bench." + std::to_string(::getpid()));
         std::printf("retention_bench: %zu datagrams x %d passes, %d reps, drain every %d ms, store in %s\n",
                     capture.datagrams.size(), s.passes, s.reps, s.drain_ms, dir.c_str());
-        std::vector<double> rate[3], drain_ns[3];
-        uint64_t drops[3] = {};
+        std::vector<double> rate[4], drain_ns[4];
+        uint64_t drops[4] = {};
         for (int rep = 0; rep < s.reps; ++rep) {
-            for (mode m : {mode::off, mode::tap, mode::retention}) {
+            for (mode m : {mode::off, mode::spin, mode::tap, mode::retention}) {
                 fs::remove_all(dir);
                 const run_result r = run(m, capture, cfg, db, s, (dir / "retention").string());
                 const auto i = static_cast<size_t>(m);
@@ -228,7 +256,7 @@ int main(int argc, char** argv) {
             }
         }
         fs::remove_all(dir);
-        const double off = median(rate[0]), tap = median(rate[1]), ret = median(rate[2]);
+        const double off = median(rate[0]), tap = median(rate[1]), ret = median(rate[2]), spun = median(rate[3]);
         std::printf("median records/s per worker core: off %.0f, tap %.0f (%.1f%%), retention %.0f (%.1f%%)\n", off, tap,
                     100.0 * (tap / off - 1), ret, 100.0 * (ret / off - 1));
         std::printf("retention/off = %.3f (target > 0.90); drain thread: tap %.0f ns/record, retention %.0f ns/record;"
@@ -236,6 +264,8 @@ int main(int argc, char** argv) {
                     ret / off, drain_ns[1].empty() ? 0.0 : median(drain_ns[1]),
                     drain_ns[2].empty() ? 0.0 : median(drain_ns[2]), static_cast<unsigned long long>(drops[1]),
                     static_cast<unsigned long long>(drops[2]));
+        std::printf("spin/off = %.3f: the cost of a busy second core alone; retention/spin = %.3f\n", spun / off,
+                    ret / spun);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "retention_bench: %s\n", e.what());
         return 1;
