@@ -270,7 +270,9 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         if (f) f->stop();  // what the workers left: written, or spooled for the next run
     }
     for (size_t i = 0; i < forwarders.size(); ++i) {
-        if (forwarders[i]) log << "ipfix-enricher: collector " << i << " (tcp): " << store::summary(forwarders[i]->health()) << "\n";
+        if (!forwarders[i]) continue;
+        forwarders[i]->report_faults(log);  // a spool failure of the last second is never silent
+        log << "ipfix-enricher: collector " << i << " (tcp): " << store::summary(forwarders[i]->health()) << "\n";
     }
     records.poll(taps);  // what the workers pushed before they stopped
     if (retained) retained->flush(log);
