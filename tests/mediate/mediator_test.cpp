@@ -99,6 +99,20 @@ struct collector {
 
 uint64_t be(const std::vector<uint8_t>& v) { return proto::load_uint(v.data(), v.size()); }
 
+// `bytes` decoded as sent from `address` port 1000 by `dec`, then mediated by `m` at `now_ms`,
+// every record without added values.
+void mediate_from(mediate::mediator& m, proto::decoder& dec, const char* address, const std::vector<uint8_t>& bytes,
+                  collecting_sink& sink, uint64_t now_ms = 0) {
+    proto::decoded_message msg;
+    REQUIRE(dec.decode({*proto::ip_address::parse(address), 1000}, bytes, 0, msg));
+    const std::vector<mediate::record_values> none(msg.records.size());
+    m.mediate(msg, bytes, none, {}, now_ms, sink);
+}
+
+// The observation domain in an IPFIX message's header.
+uint32_t domain_of(const std::vector<uint8_t>& datagram) { return proto::load_be32(datagram.data() + 12); }
+uint32_t sequence_of(const std::vector<uint8_t>& datagram) { return proto::load_be32(datagram.data() + 8); }
+
 }  // namespace
 
 TEST_CASE("addedAsFieldsFollowEveryOriginalField", "[mediate]") {
@@ -545,18 +559,12 @@ TEST_CASE("eachExporterStreamGetsItsOwnOutputDomain", "[mediate]") {
     mediate::mediator m;
     collecting_sink sink;
     proto::decoder dec;
-    proto::decoded_message msg;
     const auto bytes = ipfix_message(300, flow_fields, {flow_record(1, 2, 3)}, 0);
-    const proto::exporter_endpoint a{*proto::ip_address::parse("192.0.2.1"), 1000};
-    const proto::exporter_endpoint b{*proto::ip_address::parse("2001:db8::1"), 1000};
-    std::vector<mediate::record_values> one(1);
-    REQUIRE(dec.decode(a, bytes, 0, msg));
-    m.mediate(msg, bytes, one, {}, 0, sink);
-    REQUIRE(dec.decode(b, bytes, 0, msg));
-    m.mediate(msg, bytes, one, {}, 0, sink);
+    mediate_from(m, dec, "192.0.2.1", bytes, sink);
+    mediate_from(m, dec, "2001:db8::1", bytes, sink);
     REQUIRE(sink.datagrams.size() == 2);
-    CHECK(proto::load_be32(sink.datagrams[0].data() + 12) == 7);
-    CHECK(proto::load_be32(sink.datagrams[1].data() + 12) == 8);
+    CHECK(domain_of(sink.datagrams[0]) == 7);
+    CHECK(domain_of(sink.datagrams[1]) == 8);
 }
 
 // Two workers' mediators for one collector share the registry: streams with the same input
@@ -568,18 +576,12 @@ TEST_CASE("sharedRegistryKeepsDomainsUniqueAcrossMediators", "[mediate]") {
     m2.share_state(&registry, 0);
     collecting_sink sink;
     proto::decoder d1, d2;
-    proto::decoded_message msg;
     const auto bytes = ipfix_message(300, flow_fields, {flow_record(1, 2, 3)}, 0);
-    const proto::exporter_endpoint a{*proto::ip_address::parse("192.0.2.1"), 1000};
-    const proto::exporter_endpoint b{*proto::ip_address::parse("192.0.2.2"), 1000};
-    std::vector<mediate::record_values> one(1);
-    REQUIRE(d1.decode(a, bytes, 0, msg));
-    m1.mediate(msg, bytes, one, {}, 0, sink);
-    REQUIRE(d2.decode(b, bytes, 0, msg));
-    m2.mediate(msg, bytes, one, {}, 0, sink);
+    mediate_from(m1, d1, "192.0.2.1", bytes, sink);
+    mediate_from(m2, d2, "192.0.2.2", bytes, sink);
     REQUIRE(sink.datagrams.size() == 2);
-    CHECK(proto::load_be32(sink.datagrams[0].data() + 12) == 7);
-    CHECK(proto::load_be32(sink.datagrams[1].data() + 12) == 8);
+    CHECK(domain_of(sink.datagrams[0]) == 7);
+    CHECK(domain_of(sink.datagrams[1]) == 8);
     REQUIRE(registry.size() == 2);
     CHECK(registry.at(0).domain == 7);
     CHECK(registry.at(1).domain == 8);
@@ -588,25 +590,18 @@ TEST_CASE("sharedRegistryKeepsDomainsUniqueAcrossMediators", "[mediate]") {
 // What a restart does with the store: the registry of the next run is restored from what the
 // last one published, and the new mediator's first message continues the sequence.
 TEST_CASE("restoredRegistryContinuesSequenceAndDomain", "[mediate]") {
-    const proto::exporter_endpoint a{*proto::ip_address::parse("192.0.2.1"), 1000};
-    const proto::exporter_endpoint b{*proto::ip_address::parse("192.0.2.2"), 1000};
-    std::vector<mediate::record_values> three(3);
     const auto bytes = ipfix_message(300, flow_fields, {flow_record(1, 2, 3), flow_record(4, 5, 6), flow_record(7, 8, 9)}, 0);
     proto::stream_key stream_b;
     uint32_t domain_b = 0, sequence_b = 0;
     uint64_t last_b = 0;
     {
         mediate::stream_registry registry(2, 16);
-        mediate::mediator ipfix_out, other;
+        mediate::mediator ipfix_out;
         ipfix_out.share_state(&registry, 1);
-        other.share_state(&registry, 0);
         collecting_sink sink;
         proto::decoder dec;
-        proto::decoded_message msg;
-        REQUIRE(dec.decode(a, bytes, 0, msg));
-        ipfix_out.mediate(msg, bytes, three, {}, 1000, sink);
-        REQUIRE(dec.decode(b, bytes, 0, msg));
-        for (int i = 0; i < 4; ++i) ipfix_out.mediate(msg, bytes, three, {}, 2000, sink);
+        mediate_from(ipfix_out, dec, "192.0.2.1", bytes, sink, 1000);
+        for (int i = 0; i < 4; ++i) mediate_from(ipfix_out, dec, "192.0.2.2", bytes, sink, 2000);
         REQUIRE(registry.size() == 2);
         const auto& e = registry.at(1);
         CHECK(e.domain == 8);
@@ -626,17 +621,14 @@ TEST_CASE("restoredRegistryContinuesSequenceAndDomain", "[mediate]") {
     m.share_state(&registry, 1);
     collecting_sink sink;
     proto::decoder dec;
-    proto::decoded_message msg;
     // Stream b arrives first this time: without the registry it would take domain 7.
-    REQUIRE(dec.decode(b, bytes, 0, msg));
-    m.mediate(msg, bytes, three, {}, 3000, sink);
-    REQUIRE(dec.decode(a, bytes, 0, msg));
-    m.mediate(msg, bytes, three, {}, 3000, sink);
+    mediate_from(m, dec, "192.0.2.2", bytes, sink, 3000);
+    mediate_from(m, dec, "192.0.2.1", bytes, sink, 3000);
     REQUIRE(sink.datagrams.size() == 2);
-    CHECK(proto::load_be32(sink.datagrams[0].data() + 8) == 12);  // continues
-    CHECK(proto::load_be32(sink.datagrams[0].data() + 12) == 8);
-    CHECK(proto::load_be32(sink.datagrams[1].data() + 8) == 0);   // a new stream starts at 0
-    CHECK(proto::load_be32(sink.datagrams[1].data() + 12) == 7);
+    CHECK(sequence_of(sink.datagrams[0]) == 12);  // continues
+    CHECK(domain_of(sink.datagrams[0]) == 8);
+    CHECK(sequence_of(sink.datagrams[1]) == 0);   // a new stream starts at 0
+    CHECK(domain_of(sink.datagrams[1]) == 7);
     CHECK(registry.at(0).sequences[1].load() == 15);
 }
 
@@ -646,16 +638,12 @@ TEST_CASE("fullRegistryLeavesTheMediatorItsOwnStateCounted", "[mediate]") {
     m.share_state(&registry, 0);
     collecting_sink sink;
     proto::decoder dec;
-    proto::decoded_message msg;
     const auto bytes = ipfix_message(300, flow_fields, {flow_record(1, 2, 3)}, 0);
-    std::vector<mediate::record_values> one(1);
-    for (const char* address : {"192.0.2.1", "192.0.2.2"}) {
-        REQUIRE(dec.decode({*proto::ip_address::parse(address), 1000}, bytes, 0, msg));
-        m.mediate(msg, bytes, one, {}, 0, sink);
-    }
+    mediate_from(m, dec, "192.0.2.1", bytes, sink);
+    mediate_from(m, dec, "192.0.2.2", bytes, sink);
     CHECK(registry.size() == 1);
     CHECK(registry.full() == 1);
     CHECK(m.counters().unshared_streams == 1);
     REQUIRE(sink.datagrams.size() == 2);
-    CHECK(proto::load_be32(sink.datagrams[1].data() + 8) == 0);
+    CHECK(sequence_of(sink.datagrams[1]) == 0);
 }
