@@ -7,6 +7,7 @@
 #include <rocksdb/db.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -284,6 +285,58 @@ TEST_CASE("retentionRefusesForeignDirectories", "[retention]") {
     }
     CHECK_THROWS_WITH(retention_store::open(dir.str("other"), o), Catch::Contains("another program"));
     CHECK_THROWS_WITH(retention_store::open(dir.str("notes.txt"), o), Catch::Contains("not a directory"));
+}
+
+namespace {
+
+// Opens a retention directory as RocksDB alone and changes it: what another program, another
+// build or a damaged disk could leave.
+void tamper(const std::string& path, const std::function<void(rocksdb::DB&, rocksdb::ColumnFamilyHandle* blocks)>& f) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}, {"blocks", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> h;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &h, &db).ok());
+    f(*db, h[1]);
+    for (auto* x : h) REQUIRE(db->DestroyColumnFamilyHandle(x).ok());
+    delete db;
+}
+
+std::string refusal(const std::string& path) {
+    try {
+        retention_store::open(path, store::retention_options{});
+    } catch (const store::store_error& e) {
+        return e.what();
+    }
+    return "(opened)";
+}
+
+}  // namespace
+
+TEST_CASE("retentionRefusesOtherFormatsAndDamage", "[retention]") {
+    test::temp_dir dir;
+    { auto r = retention_store::open(dir.str(), store::retention_options{}); }
+    const std::string prefix = "retention store " + dir.str() + ": ";
+    SECTION("another format of ours") {
+        tamper(dir.str(), [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle*) {
+            REQUIRE(db.Put(rocksdb::WriteOptions(), "format", "ipfix-enricher retention 99").ok());
+        });
+        CHECK(refusal(dir.str()) == prefix + "has format 'ipfix-enricher retention 99', this build reads "
+                                             "'ipfix-enricher retention 1'; refusing to use it");
+    }
+    SECTION("records but no format key") {
+        tamper(dir.str(), [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* blocks) {
+            REQUIRE(db.Delete(rocksdb::WriteOptions(), "format").ok());
+            REQUIRE(db.Put(rocksdb::WriteOptions(), blocks, "k", "v").ok());
+        });
+        CHECK(refusal(dir.str()) == prefix + "has records but no format key; refusing to use it");
+    }
+    SECTION("a corrupted database") {
+        std::ofstream(dir.str("CURRENT"), std::ios::trunc) << "MANIFEST-999999\n";
+        CHECK(refusal(dir.str()).starts_with(prefix + "cannot open: "));
+    }
+    SECTION("an empty one of ours opens again") {
+        CHECK(refusal(dir.str()) == "(opened)");
+    }
 }
 
 TEST_CASE("retentionConfig", "[retention][config]") {
