@@ -74,13 +74,16 @@ live_counters& live_counters::operator+=(const live_counters& o) {
     return *this;
 }
 
+uint64_t collector_tx_counters::drops() const {
+    uint64_t n = 0;
+    for (uint64_t d : dropped) n += d;
+    return n;
+}
+
 collector_tx_counters& collector_tx_counters::operator+=(const collector_tx_counters& o) {
     datagrams += o.datagrams;
     bytes += o.bytes;
-    dropped_full += o.dropped_full;
-    dropped_unreachable += o.dropped_unreachable;
-    dropped_no_neighbour += o.dropped_no_neighbour;
-    dropped_other += o.dropped_other;
+    for (size_t i = 0; i < tx_drop_count; ++i) dropped[i] += o.dropped[i];
     return *this;
 }
 

@@ -167,7 +167,7 @@ public:
         for (const collector_tx_counters& t : tx_) {
             c.tx_datagrams += t.datagrams;
             c.tx_bytes += t.bytes;
-            c.tx_dropped += t.dropped_full + t.dropped_unreachable + t.dropped_other;
+            c.tx_dropped += t.drops();
         }
         return c;
     }
@@ -191,10 +191,10 @@ private:
             collector_tx_counters t;
             t.datagrams = own.counters().datagrams + raw.counters().datagrams;
             t.bytes = own.counters().bytes + raw.counters().bytes;
-            t.dropped_full = full;
+            t.drop(tx_drop::buffer_full) = full;
             const uint64_t at_send = own.counters().unreachable + raw.counters().unreachable;
-            t.dropped_unreachable = at_send + own.counters().refused;
-            t.dropped_other = no_mbuf + own.counters().errors + raw.counters().errors - at_send;
+            t.drop(tx_drop::unreachable) = at_send + own.counters().refused;
+            t.drop(tx_drop::other) = no_mbuf + own.counters().errors + raw.counters().errors - at_send;
             return t;
         }
     };

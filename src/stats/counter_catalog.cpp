@@ -167,7 +167,7 @@ std::vector<counter_def> make_daemon_counters() {
     return c;
 }
 
-constexpr std::array<collector_counter_def, 15> collector_defs = {{
+constexpr std::array<collector_counter_def, 11> collector_defs = {{
     {"messages in", "messages_in", "collector_messages_in_total", "Messages handed to the collector's mediator.",
      [](const mediate::mediate_counters& c) { return c.messages_in; }},
     {"messages out", "messages_out", "collector_messages_out_total", "Messages written for the collector.",
@@ -194,19 +194,29 @@ constexpr std::array<collector_counter_def, 15> collector_defs = {{
      [](const pipeline::collector_tx_counters& c) { return c.datagrams; }},
     {"bytes sent", "sent_bytes", "collector_sent_bytes_total", "Payload bytes the TX side sent to the collector.",
      nullptr, [](const pipeline::collector_tx_counters& c) { return c.bytes; }},
-    {"dropped: buffer full", "dropped_buffer_full", "collector_dropped_datagrams_total",
-     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
-     [](const pipeline::collector_tx_counters& c) { return c.dropped_full; }, "reason", "buffer_full"},
-    {"dropped: unreachable", "dropped_unreachable", "collector_dropped_datagrams_total",
-     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
-     [](const pipeline::collector_tx_counters& c) { return c.dropped_unreachable; }, "reason", "unreachable"},
-    {"dropped: no neighbour", "dropped_no_neighbour", "collector_dropped_datagrams_total",
-     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
-     [](const pipeline::collector_tx_counters& c) { return c.dropped_no_neighbour; }, "reason", "no_neighbour"},
-    {"dropped: other", "dropped_other", "collector_dropped_datagrams_total",
-     "Datagrams for the collector the TX side dropped, by reason.", nullptr,
-     [](const pipeline::collector_tx_counters& c) { return c.dropped_other; }, "reason", "other"},
 }};
+
+// In tx_drop order: the telnet row, the JSON key, the Prometheus reason.
+constexpr std::array<std::array<std::string_view, 3>, pipeline::tx_drop_count> tx_drop_names = {{
+    {"dropped: buffer full", "dropped_buffer_full", "buffer_full"},
+    {"dropped: unreachable", "dropped_unreachable", "unreachable"},
+    {"dropped: no neighbour", "dropped_no_neighbour", "no_neighbour"},
+    {"dropped: other", "dropped_other", "other"},
+}};
+
+std::vector<collector_counter_def> make_collector_counters() {
+    std::vector<collector_counter_def> c(collector_defs.begin(), collector_defs.end());
+    for (size_t i = 0; i < tx_drop_names.size(); ++i) {
+        const auto& [label, key, reason] = tx_drop_names[i];
+        collector_counter_def d{label, key, "collector_dropped_datagrams_total",
+                                "Datagrams for the collector the TX side dropped, by reason."};
+        d.label_name = "reason";
+        d.label_value = reason;
+        d.drop = static_cast<int>(i);
+        c.push_back(d);
+    }
+    return c;
+}
 
 constexpr std::array<section_def, 7> sections = {{
     {"traffic", "traffic"},
@@ -225,11 +235,15 @@ std::span<const counter_def> daemon_counters() {
     return defs;
 }
 
-std::span<const collector_counter_def> collector_counters() { return collector_defs; }
+std::span<const collector_counter_def> collector_counters() {
+    static const std::vector<collector_counter_def> defs = make_collector_counters();
+    return defs;
+}
 
 uint64_t collector_counter_def::value(const pipeline::live_stats& s, size_t i) const {
     if (get != nullptr) return i < s.collectors.size() ? get(s.collectors[i]) : 0;
-    return i < s.collectors_tx.size() ? get_sent(s.collectors_tx[i]) : 0;
+    if (i >= s.collectors_tx.size()) return 0;
+    return get_sent != nullptr ? get_sent(s.collectors_tx[i]) : s.collectors_tx[i].dropped[static_cast<size_t>(drop)];
 }
 
 std::span<const section_def> counter_sections() { return sections; }

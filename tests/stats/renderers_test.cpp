@@ -41,7 +41,7 @@ stats_view sample_view() {
     pipeline::collector_tx_counters t;
     t.datagrams = 9;
     t.bytes = 13500;
-    t.dropped_full = 1;
+    t.drop(pipeline::tx_drop::buffer_full) = 1;
     n.collectors_tx = {t};
     pipeline::live_stats b = n;
     b.io.rx_datagrams = 6;

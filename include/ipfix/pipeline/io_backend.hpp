@@ -13,6 +13,7 @@
 //   n = rx->receive(mbufs, counters);  ...  tx->send(collector, from, datagram);  tx->flush();
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -56,17 +57,26 @@ struct live_counters {
     live_counters& operator+=(const live_counters& o);
 };
 
+// Why the TX side dropped a collector's datagram.
+enum class tx_drop : uint8_t {
+    buffer_full,   // a full socket buffer (EAGAIN, ENOBUFS) or TX ring
+    // Refused (port or host unreachable: an ICMP error): a datagram the kernel would not send
+    // for an earlier one's error, or one sent (and counted as sent) that the ICMP error names.
+    // Socket backend only.
+    unreachable,
+    no_neighbour,  // no ARP/ND answer for the next hop (dpdk backend)
+    other,         // no mbuf, too long, another send error
+};
+inline constexpr size_t tx_drop_count = 4;
+
 // What one lcore's sender did with one collector's datagrams: single writer, summed on read.
 struct collector_tx_counters {
-    uint64_t datagrams = 0;             // handed to the kernel or the port's TX queue
-    uint64_t bytes = 0;                 // their payload bytes
-    uint64_t dropped_full = 0;          // a full socket buffer (EAGAIN, ENOBUFS) or TX ring
-    // Refused (port or host unreachable: an ICMP error): a datagram the kernel would not send
-    // for an earlier one's error, or one sent (and counted in `datagrams`) that the ICMP error
-    // names. Socket backend only.
-    uint64_t dropped_unreachable = 0;
-    uint64_t dropped_no_neighbour = 0;  // no ARP/ND answer for the next hop (dpdk backend)
-    uint64_t dropped_other = 0;         // no mbuf, too long, another send error
+    uint64_t datagrams = 0;  // handed to the kernel or the port's TX queue
+    uint64_t bytes = 0;      // their payload bytes
+    std::array<uint64_t, tx_drop_count> dropped{};
+
+    uint64_t& drop(tx_drop why) { return dropped[static_cast<size_t>(why)]; }
+    uint64_t drops() const;  // for every reason
     collector_tx_counters& operator+=(const collector_tx_counters& o);
 };
 

@@ -23,7 +23,8 @@ struct counter_def {
     bool gauge = false;            // Prometheus type gauge (a level), not counter
 };
 
-// Per collector: what its mediator wrote (get) or what the TX side did with it (get_sent).
+// Per collector: what its mediator wrote (get), what the TX side sent (get_sent) or dropped
+// for one reason (drop).
 struct collector_counter_def {
     std::string_view label;
     std::string_view key;
@@ -33,6 +34,7 @@ struct collector_counter_def {
     uint64_t (*get_sent)(const pipeline::collector_tx_counters&) = nullptr;
     std::string_view label_name = {};  // a Prometheus label beside collector="..."; empty: none
     std::string_view label_value = {};
+    int drop = -1;                     // without get and get_sent: the TX side's drops of this tx_drop
 
     // Collector i's value (0 where `s` has no such collector).
     uint64_t value(const pipeline::live_stats& s, size_t i) const;

@@ -281,7 +281,7 @@ public:
         if (payload == nullptr || datagram.size() > 0xFFFF - headers) {
             if (m) rte_pktmbuf_free(m);
             ++counters_.tx_dropped;
-            ++tx_[collector].dropped_other;
+            ++tx_[collector].drop(pipeline::tx_drop::other);
             return;
         }
         std::memcpy(payload, datagram.data(), datagram.size());
@@ -300,7 +300,7 @@ public:
             !tag(m, vlan)) {
             rte_pktmbuf_free(m);
             ++counters_.tx_dropped;
-            ++tx_[collector].dropped_other;
+            ++tx_[collector].drop(pipeline::tx_drop::other);
             return;
         }
         m->l2_len = (eth::ethernet_header + (vlan != 0 ? eth::vlan_tag : 0)) & 0x7F;
@@ -310,7 +310,7 @@ public:
         if (!cs.resolved || !cs.held.empty()) {
             if (cs.held.size() >= hold_limit) {
                 ++counters_.tx_unresolved;
-                ++tx_[collector].dropped_no_neighbour;
+                ++tx_[collector].drop(pipeline::tx_drop::no_neighbour);
                 rte_pktmbuf_free(m);
                 return;
             }
@@ -396,7 +396,7 @@ private:
             cs.held.clear();
         } else if (now - cs.held_since >= hold_ms) {
             counters_.tx_unresolved += cs.held.size();
-            tx_[collector].dropped_no_neighbour += cs.held.size();
+            tx_[collector].drop(pipeline::tx_drop::no_neighbour) += cs.held.size();
             rte_pktmbuf_free_bulk(cs.held.data(), static_cast<unsigned>(cs.held.size()));
             cs.held.clear();
         }
@@ -424,7 +424,7 @@ private:
             ++t.datagrams;
             t.bytes += pending_bytes_[port][i];
         }
-        for (size_t i = done; i < q.size(); ++i) ++tx_[pending_collector_[port][i]].dropped_full;
+        for (size_t i = done; i < q.size(); ++i) ++tx_[pending_collector_[port][i]].drop(pipeline::tx_drop::buffer_full);
         if (done < q.size()) {
             counters_.tx_dropped += q.size() - done;
             rte_pktmbuf_free_bulk(q.data() + done, static_cast<unsigned>(q.size() - done));
