@@ -84,6 +84,13 @@ def write_traffic(path, flows):
     return keyed
 
 
+def config_head(db_dir, dport):
+    """The start of a test daemon's YAML: listening on 127.0.0.1 port `dport`, the stats port on
+    a port the kernel picks, and the test databases in `db_dir`."""
+    return (f'general: {{listen_address: 127.0.0.1, listen_port: {dport}, stats_port: 0}}\n'
+            f'enrichment:\n  asn_database: {db_dir}/asn.mmdb\n  country_database: {db_dir}/country.mmdb\n')
+
+
 def mmdb_asn(mmdblookup, db, address):
     p = subprocess.run([mmdblookup, '--file', db, '--ip', address, 'autonomous_system_number'],
                        capture_output=True, text=True, timeout=30)
@@ -143,11 +150,7 @@ def run_version(a, work, version, traffic, flows, layout='fused', reload=False, 
     io = ('io: {layout: split, eal_args: ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", '
           '"--lcores=(0-2)@(0-1)", "--log-level=lib.*:error"]}' if layout == 'split' else '')
     cfg.write_text(f"""
-general: {{listen_address: 127.0.0.1, listen_port: {dport}, stats_port: 0}}
-enrichment:
-  asn_database: {a.db_dir}/asn.mmdb
-  country_database: {a.db_dir}/country.mmdb
-forwarding:
+{config_head(a.db_dir, dport)}forwarding:
   collectors: [{{host: 127.0.0.1, port: {cport}}}]
 store: {{path: {work}/store-{tag}}}
 {io}

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from check_live import V4_FLOWS, free_udp_port, mmdb_asn, stop, wait_for
+from check_live import V4_FLOWS, config_head, free_udp_port, mmdb_asn, stop, wait_for
 from proc_util import kill_leftovers
 
 MESSAGES = 3000
@@ -76,11 +76,7 @@ def main():
         flowdir.mkdir()
         cfg = work / 'reload.yaml'
         cfg.write_text(f"""
-general: {{listen_address: 127.0.0.1, listen_port: {dport}, stats_port: 0}}
-enrichment:
-  asn_database: {a.db_dir}/asn.mmdb
-  country_database: {a.db_dir}/country.mmdb
-forwarding:
+{config_head(a.db_dir, dport)}forwarding:
   collectors: [{{host: 127.0.0.1, port: {cport}}}]
 store: {{path: {work}/store}}
 """)

@@ -109,11 +109,7 @@ def main():
         dport = live.free_udp_port()
         cfg = work / 'retention.yaml'
         cfg.write_text(f"""
-general: {{listen_address: 127.0.0.1, listen_port: {dport}, stats_port: 0}}
-enrichment:
-  asn_database: {a.db_dir}/asn.mmdb
-  country_database: {a.db_dir}/country.mmdb
-forwarding:
+{live.config_head(a.db_dir, dport)}forwarding:
   collectors: [{{host: 127.0.0.1, port: {live.free_udp_port()}}}]
 store:
   path: {work}/store

@@ -194,11 +194,7 @@ def scenario(a, work, fs, col, procs, problems):
     records = work / 'tcp-records.jsonl'
     cfg = work / 'faults.yaml'
     cfg.write_text(f"""
-general: {{listen_address: 127.0.0.1, listen_port: {dport}, stats_port: 0}}
-enrichment:
-  asn_database: {a.db_dir}/asn.mmdb
-  country_database: {a.db_dir}/country.mmdb
-forwarding:
+{live.config_head(a.db_dir, dport)}forwarding:
   collectors:
     - {{host: 127.0.0.1, port: {col.port}}}
     - {{host: 127.0.0.1, port: {tport}, version: ipfix, transport: tcp}}
