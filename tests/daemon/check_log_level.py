@@ -34,6 +34,7 @@ enrichment:
   country_database: {a.db_dir}/country.mmdb
 forwarding:
   collectors: [{{host: 127.0.0.1, port: {collector_port}}}]
+store: {{path: {path.parent}/store}}
 """)
 
 
