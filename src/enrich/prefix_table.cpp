@@ -59,24 +59,6 @@ prefix_table::prefix_table(table_parts parts) {
                           org_blob_.capacity() + org_offsets_.capacity() * sizeof(uint32_t);
 }
 
-uint32_t prefix_table::find_v4(uint32_t addr) const noexcept { return v4_.find(addr); }
-
-uint32_t prefix_table::find_v6(const uint8_t* addr) const noexcept {
-    if (is_v4_mapped(addr)) return v4_.find(v4_key(addr + 12));
-    const u128 key = v6_key(addr);
-    const uint32_t v = v6_.find(key);
-    if (v < v4_alias_base) [[likely]]
-        return v;
-    const unsigned shift = v - v4_alias_base;
-    return v4_.find(static_cast<uint32_t>(static_cast<u128>(key << shift) >> 96));
-}
-
-uint32_t prefix_table::find(const proto::ip_address& addr) const noexcept {
-    if (addr.family == 4) return find_v4(v4_key(addr.bytes.data()));
-    if (addr.family == 6) return find_v6(addr.bytes.data());
-    return 0;
-}
-
 void prefix_table::find_burst(std::span<const proto::ip_address> in, uint32_t* out) const noexcept {
     constexpr size_t chunk = 64;
     uint32_t k4[chunk], r4[chunk], r6[chunk];
