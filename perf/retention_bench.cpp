@@ -12,6 +12,7 @@
 // shown, so a fast figure bought with drops is visible.
 //
 //   retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]
+//                   [--modes off,spin,tap,retention]   (a subset, e.g. for `perf record`)
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,6 +50,7 @@ struct settings {
     int reps = 3;
     int passes = 10;     // over the capture per run: about a second of work per run
     int drain_ms = 100;  // the daemon's control thread drains every 100 ms
+    bool modes[4] = {true, true, true, true};
 };
 
 enum class mode { off, tap, retention, spin };
@@ -66,6 +68,7 @@ struct run_result {
     uint64_t drained = 0;
     uint64_t drops = 0;
     uint64_t stored_bytes = 0;
+    uint64_t disk_bytes = 0;  // the SST files once the store is closed (after RocksDB's compression)
 };
 
 uint64_t wall_ms() {
@@ -171,13 +174,34 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
         r.drain_cpu_s = drain->cpu_s();
     }
     r.drops = tap.drops();
-    if (store) r.stored_bytes = store->counters().bytes_held;
+    if (store) {
+        r.stored_bytes = store->counters().bytes_held;
+        store.reset();  // flushes the memtables
+        namespace fs = std::filesystem;
+        for (const auto& e : fs::directory_iterator(store_dir)) {
+            if (e.path().extension() == ".sst") r.disk_bytes += e.file_size();
+        }
+    }
     return r;
 }
 
 double median(std::vector<double> v) {
+    if (v.empty()) return 0;  // a mode left out
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
+}
+
+bool parse_modes(std::string_view list, bool (&on)[4]) {
+    std::fill(std::begin(on), std::end(on), false);
+    while (!list.empty()) {
+        const size_t comma = list.find(',');
+        const std::string_view name = list.substr(0, comma);
+        const auto it = std::find(std::begin(mode_names), std::end(mode_names), name);
+        if (it == std::end(mode_names)) return false;
+        on[it - std::begin(mode_names)] = true;
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+    return true;
 }
 
 bool parse_args(int argc, char** argv, settings& s) {
@@ -200,6 +224,8 @@ bool parse_args(int argc, char** argv, settings& s) {
                 s.db = v;
             } else if (a == "--dir") {
                 s.dir = v;
+            } else if (a == "--modes") {
+                if (!parse_modes(v, s.modes)) return false;
             } else {
                 return false;
             }
@@ -217,7 +243,8 @@ bool parse_args(int argc, char** argv, settings& s) {
 int main(int argc, char** argv) {
     settings s;
     if (!parse_args(argc, argv, s)) {
-        std::fprintf(stderr, "usage: retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]\n");
+        std::fprintf(stderr, "usage: retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]"
+                             " [--modes off,spin,tap,retention]\n");
         return 2;
     }
     try {
@@ -237,6 +264,7 @@ int main(int argc, char** argv) {
         uint64_t drops[4] = {};
         for (int rep = 0; rep < s.reps; ++rep) {
             for (mode m : {mode::off, mode::spin, mode::tap, mode::retention}) {
+                if (!s.modes[static_cast<size_t>(m)]) continue;
                 fs::remove_all(dir);
                 const run_result r = run(m, capture, cfg, db, s, (dir / "retention").string());
                 const auto i = static_cast<size_t>(m);
@@ -248,8 +276,9 @@ int main(int argc, char** argv) {
                             static_cast<unsigned long long>(r.drops));
                 if (r.drained) std::printf(", drain thread %.0f ns/record", drain_ns[i].back());
                 if (m == mode::retention) {
-                    std::printf(", stored %.1f bytes/record", static_cast<double>(r.stored_bytes) /
-                                                                  static_cast<double>(std::max<uint64_t>(1, r.drained)));
+                    const double kept = static_cast<double>(std::max<uint64_t>(1, r.drained));
+                    std::printf(", stored %.1f bytes/record (%.1f on disk)", static_cast<double>(r.stored_bytes) / kept,
+                                static_cast<double>(r.disk_bytes) / kept);
                 }
                 std::printf("\n");
                 std::fflush(stdout);
