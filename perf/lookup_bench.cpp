@@ -388,13 +388,15 @@ int run(settings s) {
               return sum;
           }));
 
-    // IPv6: direct pointing of 16, 20 or 24 bits, one by one and in batches.
+    // IPv6: direct pointing of 16, 20 or 24 bits, 6 or 8-bit strides, one by one and in batches.
     std::vector<u128> zipf_v6;
     for (const auto& a : addrs6) zipf_v6.push_back(v6_key(a.bytes.data()));
     {
         const poptrie<u128, 16> q16(parts.v6);
         const poptrie<u128, 20> q20(parts.v6);
         const poptrie<u128, 24> q24(parts.v6);
+        const poptrie<u128, 20, 2> q20g2(parts.v6);
+        const poptrie<u128, 24, 2> q24g2(parts.v6);
         auto batch_pass = [&](const auto& t) {
             return measure(s.reps, zipf_v6.size(), [&] {
                 std::vector<uint32_t> out(zipf_v6.size());
@@ -409,8 +411,12 @@ int run(settings s) {
         print("  the same, find_batch", batch_pass(q16));
         print(label("poptrie, 20 direct bits", q20.memory_bytes()), keys_pass(zipf_v6, q20));
         print("  the same, find_batch", batch_pass(q20));
-        print(label("poptrie, 24 direct bits [used]", q24.memory_bytes()), keys_pass(zipf_v6, q24));
+        print(label("poptrie, 24 direct bits", q24.memory_bytes()), keys_pass(zipf_v6, q24));
         print("  the same, find_batch", batch_pass(q24));
+        print(label("poptrie, 20 direct bits, 8-bit strides", q20g2.memory_bytes()), keys_pass(zipf_v6, q20g2));
+        print("  the same, find_batch", batch_pass(q20g2));
+        print(label("poptrie, 24 direct bits, 8-bit strides [used]", q24g2.memory_bytes()), keys_pass(zipf_v6, q24g2));
+        print("  the same, find_batch", batch_pass(q24g2));
         std::vector<sockaddr_in6> v6_sa;
         for (const auto& a : addrs6) {
             sockaddr_in6 x{};

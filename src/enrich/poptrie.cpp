@@ -1,5 +1,7 @@
 #include "ipfix/enrich/poptrie.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
 
@@ -8,8 +10,8 @@ namespace ipfix::enrich {
 // Walks the key space top-down: a block (slot) that one segment covers entirely becomes a leaf,
 // any other block becomes a node whose 64 slots are examined in turn. The segment cursor only
 // moves forward, so a level costs O(slots + segments inside it).
-template <class Key, unsigned D>
-class poptrie<Key, D>::builder {
+template <class Key, unsigned D, unsigned G>
+class poptrie<Key, D, G>::builder {
 public:
     builder(poptrie& t, std::span<const segment<Key>> p) : t_(t), p_(p) {}
 
@@ -24,7 +26,7 @@ public:
             if (covers(s, hi)) {
                 if (p_[s].value) t_.direct_[i] = p_[s].value;
             } else {
-                const uint32_t index = new_nodes(1);
+                const uint32_t index = new_groups(1);
                 t_.direct_[i] = node_flag | index;
                 build_node(index, lo, D, s);
             }
@@ -43,28 +45,35 @@ private:
     // Whether segment i, which holds the block's first key, also holds its last key `hi`.
     bool covers(size_t i, Key hi) const { return i + 1 == p_.size() || p_[i + 1].start > hi; }
 
-    uint32_t new_nodes(size_t n) {
-        const size_t first = nodes_.size();
+    // n groups of 2^G records, numbered from the returned one.
+    uint32_t new_groups(size_t n) {
+        const size_t first = nodes_.size() >> G;
         if (first + n > max_value) throw std::length_error("poptrie: too many nodes");
-        nodes_.resize(first + n);
+        nodes_.resize((first + n) << G);
         return static_cast<uint32_t>(first);
     }
 
     void build_node(uint32_t index, Key lo, unsigned depth, size_t s) {
         // Below the last full stride the slot index holds the remaining key bits followed by zeros
         // (see find()); slots with non-zero low bits are unreachable and left as "same leaf as before".
+        constexpr unsigned slots = 1u << stride;
         const bool last = depth + stride > bits;
         const unsigned extra = last ? depth + stride - bits : 0;
         const unsigned span_log = last ? 0 : bits - depth - stride;
 
-        node n{};
-        Key child_lo[64];
-        size_t child_seg[64];
+        node recs[size_t{1} << G]{};
+        Key child_lo[slots];
+        size_t child_seg[slots];
         unsigned children = 0;
-        uint32_t runs[64];
-        unsigned run_count = 0;
 
-        for (unsigned k = 0; k < 64; ++k) {
+        for (unsigned k = 0; k < slots; ++k) {
+            node& r = recs[k >> 6];
+            const unsigned bit = k & 63;
+            if (bit == 0) {
+                // A record's leaves and children are ranked within the record: its runs start afresh.
+                r.base0 = static_cast<uint32_t>(leaves_.size());
+                r.base1 = children;
+            }
             if (last && (k & ((1u << extra) - 1)) != 0) continue;
             const Key slot_lo = last ? static_cast<Key>(lo + Key(k >> extra))
                                      : static_cast<Key>(lo + (Key(k) << span_log));
@@ -72,24 +81,23 @@ private:
             s = seek(s, slot_lo);
             if (covers(s, slot_hi)) {
                 const uint32_t v = p_[s].value;
-                if (run_count == 0 || runs[run_count - 1] != v) {
-                    n.leafvec |= uint64_t{1} << k;
-                    runs[run_count++] = v;
+                if (leaves_.size() == r.base0 || leaves_.back() != v) {
+                    if (leaves_.size() >= UINT32_MAX) throw std::length_error("poptrie: too many leaves");
+                    r.leafvec |= uint64_t{1} << bit;
+                    leaves_.push_back(v);
                 }
             } else {
-                n.vector |= uint64_t{1} << k;
+                r.vector |= uint64_t{1} << bit;
                 child_lo[children] = slot_lo;
                 child_seg[children] = s;
                 ++children;
             }
         }
 
-        if (leaves_.size() + run_count > UINT32_MAX) throw std::length_error("poptrie: too many leaves");
-        n.base0 = static_cast<uint32_t>(leaves_.size());
-        leaves_.insert(leaves_.end(), runs, runs + run_count);
-        n.base1 = children ? new_nodes(children) : 0;
-        nodes_[index] = n;
-        for (unsigned j = 0; j < children; ++j) build_node(n.base1 + j, child_lo[j], depth + stride, child_seg[j]);
+        const uint32_t first = children ? new_groups(children) : 0;
+        for (node& r : recs) r.base1 += first;
+        std::copy(std::begin(recs), std::end(recs), nodes_.begin() + (ptrdiff_t{index} << G));
+        for (unsigned j = 0; j < children; ++j) build_node(first + j, child_lo[j], depth + stride, child_seg[j]);
     }
 
     poptrie& t_;
@@ -98,11 +106,11 @@ private:
     std::vector<uint32_t> leaves_;
 };
 
-template <class Key, unsigned D>
-poptrie<Key, D>::poptrie() : direct_(size_t{1} << D) {}
+template <class Key, unsigned D, unsigned G>
+poptrie<Key, D, G>::poptrie() : direct_(size_t{1} << D) {}
 
-template <class Key, unsigned D>
-poptrie<Key, D>::poptrie(std::span<const segment<Key>> partition) {
+template <class Key, unsigned D, unsigned G>
+poptrie<Key, D, G>::poptrie(std::span<const segment<Key>> partition) {
     if (partition.empty()) {
         *this = poptrie();
         return;
@@ -123,5 +131,7 @@ template class poptrie<uint32_t, 24>;
 template class poptrie<u128, 16>;
 template class poptrie<u128, 20>;
 template class poptrie<u128, 24>;
+template class poptrie<u128, 20, 2>;
+template class poptrie<u128, 24, 2>;
 
 }  // namespace ipfix::enrich

@@ -34,7 +34,7 @@ prefix_table::prefix_table() : attributes_(1), org_offsets_{0, 0} {
 prefix_table::prefix_table(table_parts parts) {
     check_parts(parts);
     v4_ = dir24_8(parts.v4);
-    v6_ = poptrie<u128, 24>(parts.v6);
+    v6_ = decltype(v6_)(parts.v6);
     attributes_ = std::move(parts.attributes);
     sources_ = std::move(parts.sources);
 

@@ -91,8 +91,12 @@ TEST_CASE("poptrie IPv6 matches the reference on random prefix tables") {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
         check_random<u128, poptrie<u128, 16>>(seed, 3000, 50);
         check_random<u128, poptrie<u128, 20>>(seed, 3000, 50);
+        // Nodes of 4 records (8-bit strides); from 20 direct bits the last stride stops short of bit 128.
+        check_random<u128, poptrie<u128, 20, 2>>(seed, 3000, 50);
+        check_random<u128, poptrie<u128, 24, 2>>(seed, 3000, 50);
     }
     check_random<u128, poptrie<u128, 16>>(99, 40000, 5000);
+    check_random<u128, poptrie<u128, 24, 2>>(99, 40000, 5000);
 }
 
 TEST_CASE("DIR-24-8 matches the reference on random prefix tables") {

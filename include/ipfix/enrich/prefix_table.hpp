@@ -109,7 +109,7 @@ public:
 
 private:
     dir24_8 v4_;
-    poptrie<u128, 24> v6_;
+    poptrie<u128, 24, 2> v6_;
     std::vector<as_attributes> attributes_;
     std::string org_blob_;
     std::vector<uint32_t> org_offsets_;  // name i is [offsets[i], offsets[i + 1])
