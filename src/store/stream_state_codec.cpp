@@ -5,18 +5,12 @@
 #include "ipfix/proto/byte_order.hpp"
 #include "ipfix/store/template_codec.hpp"
 
+#include "be_append.hpp"
+
 namespace ipfix::store {
 namespace {
 
 constexpr size_t value_head_size = 13;
-
-void put32(std::string& out, uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
-}
-void put64(std::string& out, uint64_t v) {
-    put32(out, static_cast<uint32_t>(v >> 32));
-    put32(out, static_cast<uint32_t>(v & 0xFFFFFFFF));
-}
 
 }  // namespace
 
@@ -41,8 +35,8 @@ std::string encode_stream_state_key(const proto::stream_key& stream) {
 
 std::string encode_stream_state_value(const stored_stream_state& s) {
     std::string v;
-    put32(v, s.domain);
-    put64(v, s.last_ms);
+    append_be32(v, s.domain);
+    append_be64(v, s.last_ms);
     const size_t n = std::min<size_t>(s.sequences.size(), 255);
     v.push_back(static_cast<char>(n));
     for (size_t i = 0; i < n; ++i) {
@@ -50,7 +44,7 @@ std::string encode_stream_state_value(const stored_stream_state& s) {
         const size_t len = std::min<size_t>(name.size(), 255);
         v.push_back(static_cast<char>(len));
         v.append(name, 0, len);
-        put32(v, sequence);
+        append_be32(v, sequence);
     }
     return v;
 }

@@ -2,6 +2,8 @@
 
 #include "ipfix/proto/byte_order.hpp"
 
+#include "be_append.hpp"
+
 namespace ipfix::store {
 namespace {
 
@@ -9,19 +11,6 @@ constexpr uint16_t enterprise_bit = 0x8000;
 constexpr uint16_t min_template_id = 256;
 constexpr size_t value_head_size = 13;
 constexpr size_t field_size = 8;
-
-void put16(std::string& out, uint16_t v) {
-    out.push_back(static_cast<char>(v >> 8));
-    out.push_back(static_cast<char>(v & 0xFF));
-}
-void put32(std::string& out, uint32_t v) {
-    put16(out, static_cast<uint16_t>(v >> 16));
-    put16(out, static_cast<uint16_t>(v & 0xFFFF));
-}
-void put64(std::string& out, uint64_t v) {
-    put32(out, static_cast<uint32_t>(v >> 32));
-    put32(out, static_cast<uint32_t>(v & 0xFFFFFFFF));
-}
 
 void wire16(std::vector<uint8_t>& out, uint16_t v) {
     out.push_back(static_cast<uint8_t>(v >> 8));
@@ -96,15 +85,15 @@ std::string encode_stream_prefix(const proto::stream_key& stream) {
     k.push_back(template_key_tag);
     k.push_back(static_cast<char>(stream.exporter.address.family));
     k.append(reinterpret_cast<const char*>(stream.exporter.address.bytes.data()), stream.exporter.address.bytes.size());
-    put16(k, stream.exporter.port);
+    append_be16(k, stream.exporter.port);
     k.push_back(static_cast<char>(stream.version));
-    put32(k, stream.domain);
+    append_be32(k, stream.domain);
     return k;
 }
 
 std::string encode_key(const proto::stream_key& stream, uint16_t id) {
     std::string k = encode_stream_prefix(stream);
-    put16(k, id);
+    append_be16(k, id);
     return k;
 }
 
@@ -112,13 +101,13 @@ std::string encode_value(const stored_template& t) {
     std::string v;
     v.reserve(value_head_size + t.fields.size() * field_size);
     v.push_back(t.options ? 1 : 0);
-    put16(v, t.scope_count);
-    put16(v, static_cast<uint16_t>(t.fields.size()));
-    put64(v, t.last_seen_ms);
+    append_be16(v, t.scope_count);
+    append_be16(v, static_cast<uint16_t>(t.fields.size()));
+    append_be64(v, t.last_seen_ms);
     for (const proto::field_spec& f : t.fields) {
-        put16(v, f.id);
-        put16(v, f.length);
-        put32(v, f.pen);
+        append_be16(v, f.id);
+        append_be16(v, f.length);
+        append_be32(v, f.pen);
     }
     return v;
 }
