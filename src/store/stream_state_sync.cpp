@@ -74,15 +74,16 @@ void stream_state_sync::tick(std::ostream& log) {
     if (written_.size() < n) written_.resize(n, written_state{0, std::vector<uint32_t>(names_.size(), 0)});
     rocksdb::WriteBatch batch;
     std::vector<std::pair<size_t, written_state>> changed;
+    reading_.resize(names_.size());
     for (size_t i = 0; i < n; ++i) {
         const mediate::stream_registry::entry& e = registry_.at(i);
-        written_state now{e.last_ms.load(std::memory_order_relaxed), std::vector<uint32_t>(names_.size())};
-        for (size_t c = 0; c < names_.size(); ++c) now.sequences[c] = e.sequences[c].load(std::memory_order_relaxed);
-        if (now.last_ms == written_[i].last_ms && now.sequences == written_[i].sequences) continue;
-        stored_stream_state s{e.stream, e.domain, now.last_ms, {}};
-        for (size_t c = 0; c < names_.size(); ++c) s.sequences.emplace_back(names_[c], now.sequences[c]);
+        const uint64_t last_ms = e.last_ms.load(std::memory_order_relaxed);
+        for (size_t c = 0; c < names_.size(); ++c) reading_[c] = e.sequences[c].load(std::memory_order_relaxed);
+        if (last_ms == written_[i].last_ms && reading_ == written_[i].sequences) continue;
+        stored_stream_state s{e.stream, e.domain, last_ms, {}};
+        for (size_t c = 0; c < names_.size(); ++c) s.sequences.emplace_back(names_[c], reading_[c]);
         batch.Put(family_, encode_stream_state_key(e.stream), encode_stream_state_value(s)).PermitUncheckedError();
-        changed.emplace_back(i, std::move(now));
+        changed.emplace_back(i, written_state{last_ms, reading_});
     }
     if (changed.empty()) return;
     const rocksdb::Status st = store_.db().Write(rocksdb::WriteOptions(), &batch);

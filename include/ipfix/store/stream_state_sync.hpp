@@ -56,6 +56,7 @@ private:
     mediate::stream_registry& registry_;
     std::vector<std::string> names_;       // per collector index
     std::vector<written_state> written_;   // per registry entry: as last stored
+    std::vector<uint32_t> reading_;        // one entry's sequences as read now (no allocation per entry)
     stream_state_counters counters_;
     bool failing_ = false;
 };
