@@ -215,6 +215,10 @@ std::vector<collector_counter_def> make_collector_counters() {
         d.drop = static_cast<int>(i);
         c.push_back(d);
     }
+    c.push_back({"unshared streams", "unshared_streams", "collector_unshared_streams_total",
+                 "Exporter streams the shared output stream registry had no room for: their output domain and "
+                 "sequence numbers are not kept across a restart.",
+                 [](const mediate::mediate_counters& m) { return m.unshared_streams; }});
     return c;
 }
 

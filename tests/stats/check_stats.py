@@ -173,11 +173,11 @@ def check_counters(f, port, sent, records, lookups, found, collector, refused, g
             f'stats: collector row {cells}, want messages in/out {n - 2}, records {records}')
 
     # Per collector, what the TX side did: sent, bytes sent, dropped (buffer full, unreachable,
-    # no neighbour, other), against what the listening collector received.
+    # no neighbour, other), against what the listening collector received; no stream left unshared.
     # The refused collector's bytes sent depend on which datagrams got through: not compared.
     written = [str(n - 2), str(n - 2), str(records), str(out_bytes), '0', '0', '0', '0', '0']
-    want = {collector: written + [str(out), str(out_bytes), '0', '0', '0', '0'],
-            refused: written + [str(sent_by_refused), '?', '0', str(lost), '0', '0']}
+    want = {collector: written + [str(out), str(out_bytes), '0', '0', '0', '0', '0'],
+            refused: written + [str(sent_by_refused), '?', '0', str(lost), '0', '0', '0']}
     f.check(0 < lost and sent_by_refused <= lost, f'{sent_by_refused} datagrams sent to the closed port of {lost}')
 
     def same(cells, c):
@@ -192,7 +192,8 @@ def check_counters(f, port, sent, records, lookups, found, collector, refused, g
     f.equal(lines[0].split('  ')[0], 'collector', 'collectors: header')
     f.check(lines[0].startswith('collector') and
             lines[0].endswith('records too big  datagrams sent  bytes sent  dropped: buffer full  '
-                              'dropped: unreachable  dropped: no neighbour  dropped: other  records/s'),
+                              'dropped: unreachable  dropped: no neighbour  dropped: other  unshared streams  '
+                              'records/s'),
             f'collectors: header {lines[0]!r}')
     f.equal(len(lines), 3, 'collectors: lines')
     for c in (collector, refused):

@@ -89,7 +89,7 @@ COLLECTOR = {'collector': str, **counts('messages_in', 'messages_out', 'records_
                                         'withdrawals_sent', 'unknown_sets_forwarded', 'unknown_sets_dropped',
                                         'records_too_big', 'sent_datagrams', 'sent_bytes',
                                         'dropped_buffer_full', 'dropped_unreachable', 'dropped_no_neighbour',
-                                        'dropped_other'),
+                                        'dropped_other', 'unshared_streams'),
              'records_out_per_second': Nullable(NUMBER)}
 
 STATS = {'running': bool, 'uptime_seconds': NUMBER, 'interval_seconds': Nullable(NUMBER), **SECTIONS,

@@ -62,10 +62,12 @@ TEST_CASE("collectorsTable", "[stats][render]") {
     CHECK(render_collectors_table(v) ==
           "collector       messages in  messages out  records out  bytes out  templates sent  withdrawals sent  "
           "unknown sets forwarded  unknown sets dropped  records too big  datagrams sent  bytes sent  "
-          "dropped: buffer full  dropped: unreachable  dropped: no neighbour  dropped: other  records/s\n"
+          "dropped: buffer full  dropped: unreachable  dropped: no neighbour  dropped: other  unshared streams  "
+          "records/s\n"
           "127.0.0.1:2056           10            10          300      15000               2                 0  "
           "                     0                     0                0               9       13500  "
-          "                   1                     0                      0               0       40.0\n");
+          "                   1                     0                      0               0                 0  "
+          "     40.0\n");
     v.before.reset();
     CHECK(render_collectors_table(v).ends_with("               0          -\n"));
     v.now.collectors.clear();
@@ -149,13 +151,20 @@ TEST_CASE("prometheusText", "[stats][render]") {
           std::string::npos);
     CHECK(text.find("\nipfix_enricher_collector_sent_bytes_total{collector=\"127.0.0.1:2056\"} 13500\n") !=
           std::string::npos);
-    CHECK(text.ends_with("# HELP ipfix_enricher_collector_dropped_datagrams_total Datagrams for the collector the TX "
+    CHECK(text.find("# HELP ipfix_enricher_collector_dropped_datagrams_total Datagrams for the collector the TX "
                          "side dropped, by reason.\n"
                          "# TYPE ipfix_enricher_collector_dropped_datagrams_total counter\n"
                          "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"buffer_full\"} 1\n"
                          "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"unreachable\"} 0\n"
                          "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"no_neighbour\"} 0\n"
-                         "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"other\"} 0\n"));
+                         "ipfix_enricher_collector_dropped_datagrams_total{collector=\"127.0.0.1:2056\",reason=\"other\"} 0\n"
+                         "# HELP ipfix_enricher_collector_unshared_streams_total Exporter streams the shared output "
+                         "stream registry had no room for: their output domain and sequence numbers are not kept "
+                         "across a restart.\n"
+                         "# TYPE ipfix_enricher_collector_unshared_streams_total counter\n"
+                         "ipfix_enricher_collector_unshared_streams_total{collector=\"127.0.0.1:2056\"} 0\n") !=
+          std::string::npos);
+    CHECK(text.ends_with("ipfix_enricher_collector_unshared_streams_total{collector=\"127.0.0.1:2056\"} 0\n"));
     CHECK(text.find("\nipfix_enricher_collector_records_out_total{collector=\"127.0.0.1:2056\"} 300\n") !=
           std::string::npos);
     // Each family's HELP and TYPE exactly once.
@@ -207,5 +216,5 @@ TEST_CASE("collectorsJson", "[stats][render]") {
         "messages_out": 10, "records_out": 300, "bytes_out": 15000, "templates_sent": 2, "withdrawals_sent": 0,
         "unknown_sets_forwarded": 0, "unknown_sets_dropped": 0, "records_too_big": 0, "sent_datagrams": 9,
         "sent_bytes": 13500, "dropped_buffer_full": 1, "dropped_unreachable": 0, "dropped_no_neighbour": 0,
-        "dropped_other": 0, "records_out_per_second": 40.0})"));
+        "dropped_other": 0, "unshared_streams": 0, "records_out_per_second": 40.0})"));
 }

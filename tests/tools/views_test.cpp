@@ -136,8 +136,10 @@ TEST_CASE("errors: drops and malformed by reason with rates") {
         "streams evicted           0         0.0",
         "AS lookups not found      1         0.0",
         "",
-        "collector       records too big  unknown sets dropped",
-        "127.0.0.1:4739                0                     0",
+        "collector       records too big  unknown sets dropped  dropped: buffer full  dropped: unreachable  "
+        "dropped: no neighbour  dropped: other  unshared streams",
+        "127.0.0.1:4739                0                     0                     0                     0  "
+        "                    0               0                 0",
     };
     CHECK(lines == want);
 }

@@ -204,9 +204,20 @@ lines errors_view(const screen_data& d) {
     append(out, format_grid(rows));
     if (!s->collectors.empty()) {
         out.emplace_back();
-        grid_rows c{{"collector", "records too big", "unknown sets dropped"}};
+        static constexpr std::array<std::array<std::string_view, 2>, 7> columns = {{
+            {"records too big", "records_too_big"},
+            {"unknown sets dropped", "unknown_sets_dropped"},
+            {"dropped: buffer full", "dropped_buffer_full"},
+            {"dropped: unreachable", "dropped_unreachable"},
+            {"dropped: no neighbour", "dropped_no_neighbour"},
+            {"dropped: other", "dropped_other"},
+            {"unshared streams", "unshared_streams"},
+        }};
+        grid_rows c{{"collector"}};
+        for (const auto& [label, key] : columns) c[0].emplace_back(label);
         for (const auto& col : s->collectors) {
-            c.push_back({col.name, n(col.get("records_too_big")), n(col.get("unknown_sets_dropped"))});
+            c.push_back({col.name});
+            for (const auto& [label, key] : columns) c.back().push_back(n(col.get(key)));
         }
         append(out, format_grid(c));
     }
