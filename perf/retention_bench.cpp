@@ -1,8 +1,8 @@
 // What record retention costs the data path: the same flow_worker (decode + enrich + mediate,
 // no I/O) over the same capture, in the same run, with
 //   off        the record tap not listening (the daemon without retention or tail clients),
-//   tap        the tap listening, a second thread draining it and dropping the records,
-//   retention  the tap listening, the second thread packing the records into blocks and writing
+//   tap        the tap listening, a second thread draining it into summaries and dropping them,
+//   retention  the tap listening, the second thread packing each datagram's records into blocks and writing
 //              them to a retention_store (RocksDB, in a temp dir), as the control thread does;
 //   spin       the tap off, a second thread spinning on registers alone: what merely having the
 //              other core busy costs the worker on this machine (shared caches, clocks, the
@@ -83,11 +83,20 @@ uint64_t wall_ms() {
     return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-// The control thread's part, on its own thread: drain, hand to the store, tick.
+// The control thread's part, on its own thread, as the daemon wires it: a record_feed drains
+// the tap every drain_ms and hands each datagram to the store (retention) or the summaries to
+// a consumer that drops them (tap: what a tail client costs before its filter), then ticks.
 class drain_thread {
 public:
     drain_thread(pipeline::record_tap& tap, store::retention_store* store, int drain_ms)
-        : tap_(tap), store_(store), drain_ms_(drain_ms), thread_([this] { run(); }) {}
+        : tap_(tap), store_(store), drain_ms_(drain_ms) {
+        if (store_) {
+            feed_.add({[] { return true; }, {}, [this](const pipeline::tapped_datagram& d) { store_->add(d); }});
+        } else {
+            feed_.add({[] { return true; }, [](std::span<const pipeline::flow_summary>) {}});
+        }
+        thread_ = std::thread([this] { run(); });
+    }
     void finish() {
         stop_ = true;
         thread_.join();
@@ -99,15 +108,13 @@ private:
     void run() {
         const double cpu0 = perf::thread_cpu_seconds();
         std::ostringstream log;
-        auto take = [&](const pipeline::flow_summary& s) {
-            if (store_) store_->add(s);
-        };
+        pipeline::record_tap* const taps[] = {&tap_};
         while (!stop_.load()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(drain_ms_));
-            drained_ += tap_.drain(take);
+            drained_ += feed_.poll(taps);
             if (store_) store_->tick(wall_ms(), log);
         }
-        drained_ += tap_.drain(take);
+        drained_ += feed_.poll(taps);
         if (store_) store_->flush(log);
         cpu_s_ = perf::thread_cpu_seconds() - cpu0;
         if (!log.str().empty()) std::fprintf(stderr, "%s", log.str().c_str());
@@ -116,6 +123,7 @@ private:
     pipeline::record_tap& tap_;
     store::retention_store* store_;
     int drain_ms_;
+    pipeline::record_feed feed_;
     std::atomic<bool> stop_{false};
     uint64_t drained_ = 0;
     double cpu_s_ = 0;

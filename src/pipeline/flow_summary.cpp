@@ -3,58 +3,102 @@
 namespace ipfix::pipeline {
 namespace {
 
+using proto::field_loc;
 using proto::known_field;
 
-// A flow time in epoch milliseconds, from whichever encoding the template uses. Uptime-relative
-// times (v5, v9) are placed against the header's export time: export_time - (uptime - t).
-uint64_t flow_time(const proto::record_view& r, const proto::message_header& h, known_field ms, known_field s,
-                   known_field uptime) {
-    if (auto v = r.unsigned_value(ms)) return *v;
-    if (auto v = r.unsigned_value(s)) return *v * 1000;
+field_loc integer(const proto::record_view& r, known_field f) {
+    const int i = r.tmpl->index_of(f);
+    if (i < 0) return {};
+    const field_loc l = r.locs[i];
+    return l.length <= 8 ? l : field_loc{};
+}
+
+field_loc address(const proto::record_view& r, known_field v4, known_field v6) {
+    if (const int i = r.tmpl->index_of(v4); i >= 0 && r.locs[i].length == 4) return r.locs[i];
+    if (const int i = r.tmpl->index_of(v6); i >= 0 && r.locs[i].length == 16) return r.locs[i];
+    return {};
+}
+
+// Uptime-relative times (v5, v9) are placed against the header's export time:
+// export_time - (uptime - t).
+uint64_t flow_time(const proto::record_view& r, const proto::message_header& h, field_loc ms, field_loc s,
+                   field_loc uptime) {
+    if (ms.length != 0) return value_at(r, ms);
+    if (s.length != 0) return value_at(r, s) * 1000;
     if (h.version == proto::protocol_version::ipfix) return 0;  // no uptime in the IPFIX header
-    if (auto v = r.unsigned_value(uptime)) {
-        const uint32_t age = h.sys_uptime_ms - static_cast<uint32_t>(*v);  // wraps with the counter
+    if (uptime.length != 0) {
+        const uint32_t age = h.sys_uptime_ms - static_cast<uint32_t>(value_at(r, uptime));  // wraps with the counter
         const uint64_t exported = uint64_t{h.export_time} * 1000;
         return exported >= age ? exported - age : 0;
     }
     return 0;
 }
 
-uint32_t final_as(std::optional<uint64_t> in_record, bool written, uint32_t looked_up) {
-    if (written || !in_record) return looked_up;
-    return static_cast<uint32_t>(*in_record);
+proto::ip_address address_value(const proto::record_view& r, field_loc l) {
+    if (l.length == 4) return proto::ip_address::v4(r.data + l.offset);
+    if (l.length == 16) return proto::ip_address::v6(r.data + l.offset);
+    return {};
 }
 
 }  // namespace
 
+summary_layout layout_of(const proto::record_view& r) {
+    summary_layout l;
+    l.source = address(r, known_field::source_ipv4, known_field::source_ipv6);
+    l.destination = address(r, known_field::destination_ipv4, known_field::destination_ipv6);
+    l.source_port = integer(r, known_field::source_port);
+    l.destination_port = integer(r, known_field::destination_port);
+    l.protocol = integer(r, known_field::protocol);
+    l.source_as = integer(r, known_field::source_as);
+    l.destination_as = integer(r, known_field::destination_as);
+    l.octets = integer(r, known_field::octets);
+    l.packets = integer(r, known_field::packets);
+    l.input_interface = integer(r, known_field::ingress_interface);
+    l.output_interface = integer(r, known_field::egress_interface);
+    l.start_ms = integer(r, known_field::flow_start_milliseconds);
+    l.start_s = integer(r, known_field::flow_start_seconds);
+    l.start_uptime = integer(r, known_field::flow_start_sys_up_time);
+    l.end_ms = integer(r, known_field::flow_end_milliseconds);
+    l.end_s = integer(r, known_field::flow_end_seconds);
+    l.end_uptime = integer(r, known_field::flow_end_sys_up_time);
+    return l;
+}
+
+uint64_t flow_start_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h) {
+    return flow_time(r, h, l.start_ms, l.start_s, l.start_uptime);
+}
+
+uint64_t flow_end_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h) {
+    return flow_time(r, h, l.end_ms, l.end_s, l.end_uptime);
+}
+
 flow_summary summarize(const proto::decoded_message& msg, const proto::record_view& r,
                        const mediate::record_values& v, uint64_t now_ms) {
+    const summary_layout l = layout_of(r);
     flow_summary s;
     s.seen_ms = now_ms;
-    s.flow_start_ms = flow_time(r, msg.header, known_field::flow_start_milliseconds, known_field::flow_start_seconds,
-                                known_field::flow_start_sys_up_time);
-    s.flow_end_ms = flow_time(r, msg.header, known_field::flow_end_milliseconds, known_field::flow_end_seconds,
-                              known_field::flow_end_sys_up_time);
+    s.flow_start_ms = flow_start_ms(r, l, msg.header);
+    s.flow_end_ms = flow_end_ms(r, l, msg.header);
     s.exporter = msg.stream.exporter.address;
     s.exporter_port = msg.stream.exporter.port;
     s.version = static_cast<uint8_t>(msg.header.version);
     s.domain = msg.header.domain;
     s.template_id = r.tmpl->id;
-    s.source = r.source_address();
-    s.destination = r.destination_address();
-    s.source_port = static_cast<uint16_t>(r.unsigned_value(known_field::source_port).value_or(0));
-    s.destination_port = static_cast<uint16_t>(r.unsigned_value(known_field::destination_port).value_or(0));
-    s.protocol = static_cast<uint8_t>(r.unsigned_value(known_field::protocol).value_or(0));
-    s.source_as = final_as(r.source_as(), v.write_source_as, v.source_as);
-    s.destination_as = final_as(r.destination_as(), v.write_destination_as, v.destination_as);
+    s.source = address_value(r, l.source);
+    s.destination = address_value(r, l.destination);
+    s.source_port = static_cast<uint16_t>(value_at(r, l.source_port));
+    s.destination_port = static_cast<uint16_t>(value_at(r, l.destination_port));
+    s.protocol = static_cast<uint8_t>(value_at(r, l.protocol));
+    s.source_as = forwarded_as(r, l.source_as, v.write_source_as, v.source_as);
+    s.destination_as = forwarded_as(r, l.destination_as, v.write_destination_as, v.destination_as);
     s.source_as_filled = v.write_source_as;
     s.destination_as_filled = v.write_destination_as;
     s.source_country = v.source_country;
     s.destination_country = v.destination_country;
-    s.bytes = r.octets().value_or(0);
-    s.packets = r.packets().value_or(0);
-    s.input_interface = static_cast<uint32_t>(r.ingress_interface().value_or(0));
-    s.output_interface = static_cast<uint32_t>(r.egress_interface().value_or(0));
+    s.bytes = value_at(r, l.octets);
+    s.packets = value_at(r, l.packets);
+    s.input_interface = static_cast<uint32_t>(value_at(r, l.input_interface));
+    s.output_interface = static_cast<uint32_t>(value_at(r, l.output_interface));
     return s;
 }
 

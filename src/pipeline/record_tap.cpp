@@ -102,7 +102,7 @@ void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint
     r.tail.store(tail + skip + need, std::memory_order_release);
 }
 
-size_t record_tap::drain_into(void (*f)(void*, const flow_summary&), void* ctx) {
+size_t record_tap::drain_into(void (*f)(void*, const tapped_datagram&), void* ctx) {
     ring& r = *ring_;
     size_t n = 0;
     uint64_t head = r.head.load(std::memory_order_relaxed);
@@ -127,21 +127,22 @@ size_t record_tap::drain_into(void (*f)(void*, const flow_summary&), void* ctx) 
             unmatched_records_.store(unmatched_records_.load(std::memory_order_relaxed) + h.records,
                                      std::memory_order_relaxed);
         } else {
-            for (size_t i = 0; i < msg_.records.size(); ++i) {
-                const proto::record_view& rec = msg_.records[i];
-                if (rec.tmpl->options) continue;
+            values_.resize(h.records);
+            size_t data = 0;
+            for (size_t i = 0; i < h.records; ++i) {
                 packed_values pv;
                 std::memcpy(&pv, packed + i * sizeof pv, sizeof pv);
-                mediate::record_values v;
+                mediate::record_values& v = values_[i];
                 v.source_as = pv.source_as;
                 v.destination_as = pv.destination_as;
                 v.source_country = pv.source_country;
                 v.destination_country = pv.destination_country;
                 v.write_source_as = (pv.flags & wrote_source) != 0;
                 v.write_destination_as = (pv.flags & wrote_destination) != 0;
-                f(ctx, summarize(msg_, rec, v, h.now_ms));
-                ++n;
+                data += msg_.records[i].tmpl->options ? 0 : 1;
             }
+            if (data != 0) f(ctx, tapped_datagram{msg_, values_, h.now_ms, data});
+            n += data;
         }
         head += h.size;
         r.head.store(head, std::memory_order_release);
@@ -152,20 +153,41 @@ size_t record_tap::drain_into(void (*f)(void*, const flow_summary&), void* ctx) 
 size_t record_feed::poll(std::span<record_tap* const> taps) {
     wanting_.assign(consumers_.size(), false);
     bool any = false;
+    summaries_wanted_ = false;
     for (size_t i = 0; i < consumers_.size(); ++i) {
         wanting_[i] = consumers_[i].wants();
         any = any || wanting_[i];
+        summaries_wanted_ = summaries_wanted_ || (wanting_[i] && !consumers_[i].take_datagram);
     }
     for (record_tap* t : taps) t->listen(any);
     // Drained even when nobody wants them any more: what the workers pushed before the taps went
     // off must not be handed to the next listener as if it were new.
     batch_.clear();
-    for (record_tap* t : taps) t->drain([this](const flow_summary& s) { batch_.push_back(s); });
-    if (batch_.empty()) return 0;
-    for (size_t i = 0; i < consumers_.size(); ++i) {
-        if (wanting_[i]) consumers_[i].take(batch_);
+    size_t n = 0;
+    for (record_tap* t : taps) {
+        n += t->drain_datagrams([this](const tapped_datagram& d) {
+            for (size_t i = 0; i < consumers_.size(); ++i) {
+                if (wanting_[i] && consumers_[i].take_datagram) consumers_[i].take_datagram(d);
+            }
+            if (!summaries_wanted_) return;
+            for (size_t i = 0; i < d.message.records.size(); ++i) {
+                const proto::record_view& r = d.message.records[i];
+                if (!r.tmpl->options) batch_.push_back(summarize(d.message, r, d.values[i], d.seen_ms));
+            }
+            // Handed over in slices that stay in the cache, not a tenth of a second's worth.
+            if (batch_.size() >= 4096) hand_over_batch();
+        });
     }
-    return batch_.size();
+    hand_over_batch();
+    return n;
+}
+
+void record_feed::hand_over_batch() {
+    if (batch_.empty()) return;
+    for (size_t i = 0; i < consumers_.size(); ++i) {
+        if (wanting_[i] && !consumers_[i].take_datagram) consumers_[i].take(batch_);
+    }
+    batch_.clear();
 }
 
 uint64_t record_feed::drops(std::span<record_tap* const> taps) {

@@ -1,33 +1,39 @@
 #include "ipfix/store/retention_codec.hpp"
 
 #include <algorithm>
-#include <limits>
+#include <cstring>
+
+#include "retention_reader.hpp"
 
 namespace ipfix::store {
 namespace {
 
-constexpr char block_magic = 'R';
-constexpr char block_version = 1;
-// Bounds on untrusted headers: far above what the writer makes, far below what would hurt.
-constexpr uint64_t max_block_records = 1u << 20;
-constexpr uint64_t max_block_exporters = 1u << 16;
+using namespace detail;
 
-enum flag : uint8_t {
-    source_filled = 1,
-    destination_filled = 2,
-    has_start = 4,
-    has_end = 8,
-    has_source_country = 16,
-    has_destination_country = 32,
-    has_interfaces = 64,
-};
+constexpr uint8_t block_magic = 'R';
+constexpr uint8_t block_version = 2;
+// magic, version, records (u32), first and last seen ms (u64 each), the exporter table's
+// offset (u32); fixed-size and little-endian so it is written last, in place.
+constexpr size_t header_size = 2 + 4 + 8 + 8 + 4;
+// A group's record count: a varint padded to three bytes, patched when the group closes.
+constexpr uint32_t max_group_records = (1u << 21) - 1;
+// The most a record takes: flags, two addresses, 2 ports, protocol, 2 AS numbers, countries,
+// bytes and packets, 2 interfaces, start and end.
+constexpr size_t max_record_size = 1 + 2 * 17 + 2 * 3 + 1 + 2 * 5 + 4 + 2 * 10 + 2 * 5 + 2 * 10;
+constexpr size_t max_group_header = 10 + 3 + 1 + 5 + 3 + 3;
 
-void put_varint(std::string& out, uint64_t v) {
+uint8_t* put_varint(uint8_t* p, uint64_t v) {
     while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        *p++ = static_cast<uint8_t>((v & 0x7f) | 0x80);
         v >>= 7;
     }
-    out.push_back(static_cast<char>(v));
+    *p++ = static_cast<uint8_t>(v);
+    return p;
+}
+
+uint8_t* put_fixed(uint8_t* p, uint64_t v, size_t n) {
+    for (size_t i = 0; i < n; ++i, v >>= 8) *p++ = static_cast<uint8_t>(v);
+    return p;
 }
 
 uint64_t zigzag(uint64_t from, uint64_t to) {
@@ -35,235 +41,332 @@ uint64_t zigzag(uint64_t from, uint64_t to) {
     return (static_cast<uint64_t>(d) << 1) ^ static_cast<uint64_t>(d >> 63);
 }
 
-uint64_t unzigzag(uint64_t from, uint64_t z) {
-    const uint64_t d = (z >> 1) ^ (~(z & 1) + 1);
-    return from + d;
-}
-
-void put_address(std::string& out, const proto::ip_address& a) {
-    out.push_back(static_cast<char>(a.family));
-    out.append(reinterpret_cast<const char*>(a.bytes.data()), a.size());
-}
-
-// One record is encoded into a stack buffer and appended once: a push_back per byte costs the
-// drain more than everything else it does.
-class record_writer {
-public:
-    // The most one record takes: 8 varints of up to 10 bytes, 9 of up to 5, three addresses.
-    static constexpr size_t max_size = 8 * 10 + 9 * 5 + 3 * 17 + 8;
-
-    void byte(uint8_t b) { buf_[n_++] = b; }
-    void varint(uint64_t v) {
-        while (v >= 0x80) {
-            buf_[n_++] = static_cast<uint8_t>((v & 0x7f) | 0x80);
-            v >>= 7;
-        }
-        buf_[n_++] = static_cast<uint8_t>(v);
-    }
-    void address(const proto::ip_address& a) {
-        buf_[n_++] = a.family;
-        const size_t len = a.size();
-        std::copy_n(a.bytes.data(), len, buf_ + n_);
-        n_ += len;
-    }
-    void chars(const std::array<char, 2>& c) {
-        buf_[n_++] = static_cast<uint8_t>(c[0]);
-        buf_[n_++] = static_cast<uint8_t>(c[1]);
-    }
-    void append_to(std::string& out) const { out.append(reinterpret_cast<const char*>(buf_), n_); }
-
-private:
-    uint8_t buf_[max_size];
-    size_t n_ = 0;
-};
-
-// Bounds-checked reads over an untrusted value; any fault sets `bad` and yields zeros.
-struct reader {
-    std::string_view in;
-    size_t at = 0;
-    bool bad = false;
-
-    uint8_t byte() {
-        if (at >= in.size()) {
-            bad = true;
-            return 0;
-        }
-        return static_cast<uint8_t>(in[at++]);
-    }
-    uint64_t varint() {
-        uint64_t v = 0;
-        for (unsigned shift = 0; shift < 64; shift += 7) {
-            const uint8_t b = byte();
-            if (bad) return 0;
-            v |= uint64_t{b & 0x7fu} << shift;
-            if ((b & 0x80) == 0) return v;
-        }
-        bad = true;
-        return 0;
-    }
-    template <class T>
-    T bounded(uint64_t max = std::numeric_limits<T>::max()) {
-        const uint64_t v = varint();
-        if (v > max) bad = true;
-        return bad ? T{} : static_cast<T>(v);
-    }
-    proto::ip_address address() {
-        proto::ip_address a;
-        const uint8_t family = byte();
-        if (family != 0 && family != 4 && family != 6) bad = true;
-        if (bad) return a;
-        a.family = family;
-        const size_t n = a.size();
-        if (in.size() - at < n) {
-            bad = true;
-            return {};
-        }
-        std::copy_n(in.data() + at, n, reinterpret_cast<char*>(a.bytes.data()));
-        at += n;
-        return a;
-    }
-};
-
-bool read_header(reader& r, block_info& info, uint64_t& base_seen) {
-    if (r.byte() != static_cast<uint8_t>(block_magic) || r.byte() != static_cast<uint8_t>(block_version)) return false;
-    info.records = r.bounded<uint32_t>(max_block_records);
-    info.first_seen_ms = r.varint();
-    info.last_seen_ms = info.first_seen_ms + r.varint();
-    base_seen = r.varint();
-    return !r.bad;
+// Family byte, then the address's bytes (4, 16 or none).
+uint8_t* put_address(uint8_t* p, const uint8_t* bytes, uint8_t length) {
+    *p++ = length == 4 ? 4 : length == 16 ? 6 : 0;
+    std::memcpy(p, bytes, length);
+    return p + length;
 }
 
 }  // namespace
 
-uint16_t block_encoder::exporter_index(const pipeline::flow_summary& s) {
-    // Blocks hold few exporters: a linear scan from the back finds the usual one at once.
-    for (size_t i = exporters_.size(); i-- > 0;) {
-        if (exporters_[i].port == s.exporter_port && exporters_[i].address == s.exporter) return static_cast<uint16_t>(i);
-    }
-    exporters_.push_back({s.exporter, s.exporter_port});
-    return static_cast<uint16_t>(exporters_.size() - 1);
+struct block_encoder::record_fields {
+    const uint8_t* source = nullptr;
+    const uint8_t* destination = nullptr;
+    uint8_t source_length = 0, destination_length = 0;  // 0, 4 or 16
+    uint8_t protocol = 0;
+    uint8_t flags = 0;  // filled, countries, interfaces, start, end
+    uint16_t source_port = 0, destination_port = 0;
+    uint32_t source_as = 0, destination_as = 0;
+    std::array<char, 2> source_country{}, destination_country{};
+    uint64_t bytes = 0, packets = 0;
+    uint32_t input_interface = 0, output_interface = 0;
+    uint64_t start_ms = 0, end_ms = 0;
+};
+
+namespace {
+
+uint8_t flags_of(const mediate::record_values& v, uint32_t in, uint32_t out, uint64_t start, uint64_t end) {
+    uint8_t flags = 0;
+    if (v.write_source_as) flags |= source_filled;
+    if (v.write_destination_as) flags |= destination_filled;
+    if (start != 0) flags |= has_start;
+    if (end != 0) flags |= has_end;
+    if (v.source_country[0] != 0 || v.source_country[1] != 0) flags |= has_source_country;
+    if (v.destination_country[0] != 0 || v.destination_country[1] != 0) flags |= has_destination_country;
+    if (in != 0 || out != 0) flags |= has_interfaces;
+    return flags;
 }
 
-void block_encoder::add(const pipeline::flow_summary& s) {
-    if (records_ == 0) {
-        base_seen_ms_ = previous_seen_ms_ = first_seen_ms_ = last_seen_ms_ = s.seen_ms;
-    }
-    first_seen_ms_ = std::min(first_seen_ms_, s.seen_ms);
-    last_seen_ms_ = std::max(last_seen_ms_, s.seen_ms);
-    uint8_t flags = 0;
-    if (s.source_as_filled) flags |= source_filled;
-    if (s.destination_as_filled) flags |= destination_filled;
-    if (s.flow_start_ms != 0) flags |= has_start;
-    if (s.flow_end_ms != 0) flags |= has_end;
-    if (s.source_country[0] != 0 || s.source_country[1] != 0) flags |= has_source_country;
-    if (s.destination_country[0] != 0 || s.destination_country[1] != 0) flags |= has_destination_country;
-    if (s.input_interface != 0 || s.output_interface != 0) flags |= has_interfaces;
+}  // namespace
 
-    record_writer w;
-    w.byte(flags);
-    w.varint(zigzag(previous_seen_ms_, s.seen_ms));
-    previous_seen_ms_ = s.seen_ms;
-    w.varint(exporter_index(s));
-    w.byte(s.version);
-    w.varint(s.domain);
-    w.varint(s.template_id);
-    w.address(s.source);
-    w.address(s.destination);
-    w.varint(s.source_port);
-    w.varint(s.destination_port);
-    w.byte(s.protocol);
-    w.varint(s.source_as);
-    w.varint(s.destination_as);
-    if (flags & has_source_country) w.chars(s.source_country);
-    if (flags & has_destination_country) w.chars(s.destination_country);
-    w.varint(s.bytes);
-    w.varint(s.packets);
-    if (flags & has_interfaces) {
-        w.varint(s.input_interface);
-        w.varint(s.output_interface);
+block_encoder::block_encoder() : buf_(64 << 10), size_(header_size) {}
+
+uint8_t* block_encoder::room(size_t n) {
+    if (buf_.size() - size_ < n) buf_.resize(std::max(buf_.size() * 2, size_ + n));
+    return buf_.data() + size_;
+}
+
+uint16_t block_encoder::exporter_index(const proto::ip_address& address, uint16_t port) {
+    if (last_exporter_ < exporters_.size() && exporters_[last_exporter_].port == port &&
+        exporters_[last_exporter_].address == address) {
+        return static_cast<uint16_t>(last_exporter_);
     }
-    if (flags & has_start) w.varint(zigzag(s.seen_ms, s.flow_start_ms));
-    if (flags & has_end) w.varint(zigzag(s.seen_ms, s.flow_end_ms));
-    w.append_to(body_);
+    // Blocks hold few exporters: a linear scan finds the usual one at once.
+    for (size_t i = exporters_.size(); i-- > 0;) {
+        if (exporters_[i].port == port && exporters_[i].address == address) {
+            last_exporter_ = i;
+            return static_cast<uint16_t>(i);
+        }
+    }
+    exporters_.push_back({address, port});
+    last_exporter_ = exporters_.size() - 1;
+    return static_cast<uint16_t>(last_exporter_);
+}
+
+void block_encoder::start_record(uint64_t seen_ms) {
+    if (records_ == 0) {
+        first_seen_ms_ = last_seen_ms_ = seen_ms;
+        group_seen_ms_ = 0;  // the first group's seen time is a delta to 0: the reader knows no other
+    }
+    first_seen_ms_ = std::min(first_seen_ms_, seen_ms);
+    last_seen_ms_ = std::max(last_seen_ms_, seen_ms);
+}
+
+void block_encoder::group(uint64_t seen_ms, uint16_t exporter, uint8_t version, uint32_t domain, uint16_t template_id) {
+    if (group_records_ != 0 && group_records_ < max_group_records && seen_ms == group_seen_ms_ &&
+        exporter == group_exporter_ && version == group_version_ && domain == group_domain_ &&
+        template_id == group_template_) {
+        return;
+    }
+    close_group();
+    uint8_t* p = room(max_group_header);
+    uint8_t* const start = p;
+    p = put_varint(p, zigzag(group_seen_ms_, seen_ms));
+    p = put_varint(p, exporter);
+    *p++ = version;
+    p = put_varint(p, domain);
+    p = put_varint(p, template_id);
+    group_count_at_ = size_ + static_cast<size_t>(p - start);
+    size_ = group_count_at_ + 3;
+    group_seen_ms_ = seen_ms;
+    group_exporter_ = exporter;
+    group_version_ = version;
+    group_domain_ = domain;
+    group_template_ = template_id;
+}
+
+void block_encoder::close_group() {
+    if (group_records_ == 0) return;
+    uint8_t* p = buf_.data() + group_count_at_;
+    p[0] = static_cast<uint8_t>((group_records_ & 0x7f) | 0x80);
+    p[1] = static_cast<uint8_t>(((group_records_ >> 7) & 0x7f) | 0x80);
+    p[2] = static_cast<uint8_t>(group_records_ >> 14);
+    group_records_ = 0;
+}
+
+void block_encoder::write(const record_fields& f, uint64_t seen_ms) {
+    uint8_t* p = room(max_record_size);
+    uint8_t* const start = p;
+    *p++ = f.flags;
+    p = put_address(p, f.source, f.source_length);
+    p = put_address(p, f.destination, f.destination_length);
+    p = put_varint(p, f.source_port);
+    p = put_varint(p, f.destination_port);
+    *p++ = f.protocol;
+    p = put_varint(p, f.source_as);
+    p = put_varint(p, f.destination_as);
+    if (f.flags & has_source_country) {
+        *p++ = static_cast<uint8_t>(f.source_country[0]);
+        *p++ = static_cast<uint8_t>(f.source_country[1]);
+    }
+    if (f.flags & has_destination_country) {
+        *p++ = static_cast<uint8_t>(f.destination_country[0]);
+        *p++ = static_cast<uint8_t>(f.destination_country[1]);
+    }
+    p = put_varint(p, f.bytes);
+    p = put_varint(p, f.packets);
+    if (f.flags & has_interfaces) {
+        p = put_varint(p, f.input_interface);
+        p = put_varint(p, f.output_interface);
+    }
+    if (f.flags & has_start) p = put_varint(p, zigzag(seen_ms, f.start_ms));
+    if (f.flags & has_end) p = put_varint(p, zigzag(seen_ms, f.end_ms));
+    size_ += static_cast<size_t>(p - start);
+    ++group_records_;
     ++records_;
 }
 
-std::string block_encoder::finish() {
-    std::string out;
-    if (records_ == 0) return out;
-    out.reserve(body_.size() + 32 + exporters_.size() * 20);
-    out.push_back(block_magic);
-    out.push_back(block_version);
-    put_varint(out, records_);
-    put_varint(out, first_seen_ms_);
-    put_varint(out, last_seen_ms_ - first_seen_ms_);
-    put_varint(out, base_seen_ms_);
-    put_varint(out, exporters_.size());
+void block_encoder::add(const pipeline::flow_summary& s) {
+    start_record(s.seen_ms);
+    group(s.seen_ms, exporter_index(s.exporter, s.exporter_port), s.version, s.domain, s.template_id);
+    record_fields f;
+    f.source = s.source.bytes.data();
+    f.source_length = static_cast<uint8_t>(s.source.size());
+    f.destination = s.destination.bytes.data();
+    f.destination_length = static_cast<uint8_t>(s.destination.size());
+    f.source_port = s.source_port;
+    f.destination_port = s.destination_port;
+    f.protocol = s.protocol;
+    f.source_as = s.source_as;
+    f.destination_as = s.destination_as;
+    f.source_country = s.source_country;
+    f.destination_country = s.destination_country;
+    f.bytes = s.bytes;
+    f.packets = s.packets;
+    f.input_interface = s.input_interface;
+    f.output_interface = s.output_interface;
+    f.start_ms = s.flow_start_ms;
+    f.end_ms = s.flow_end_ms;
+    mediate::record_values v;
+    v.write_source_as = s.source_as_filled;
+    v.write_destination_as = s.destination_as_filled;
+    v.source_country = s.source_country;
+    v.destination_country = s.destination_country;
+    f.flags = flags_of(v, f.input_interface, f.output_interface, f.start_ms, f.end_ms);
+    write(f, s.seen_ms);
+}
+
+size_t block_encoder::add(const pipeline::tapped_datagram& d) {
+    const proto::decoded_message& m = d.message;
+    const uint16_t exporter = exporter_index(m.stream.exporter.address, m.stream.exporter.port);
+    const auto version = static_cast<uint8_t>(m.header.version);
+    const proto::template_def* laid_out = nullptr;
+    pipeline::summary_layout l;
+    size_t n = 0;
+    for (size_t i = 0; i < m.records.size(); ++i) {
+        const proto::record_view& r = m.records[i];
+        if (r.tmpl->options) continue;
+        // Fixed-length templates place every record's fields alike: looked up once a set.
+        if (r.tmpl != laid_out || r.tmpl->variable) {
+            l = pipeline::layout_of(r);
+            laid_out = r.tmpl;
+        }
+        start_record(d.seen_ms);
+        group(d.seen_ms, exporter, version, m.header.domain, r.tmpl->id);
+        const mediate::record_values& v = d.values[i];
+        record_fields f;
+        f.source = r.data + l.source.offset;
+        f.source_length = static_cast<uint8_t>(l.source.length);
+        f.destination = r.data + l.destination.offset;
+        f.destination_length = static_cast<uint8_t>(l.destination.length);
+        f.source_port = static_cast<uint16_t>(pipeline::value_at(r, l.source_port));
+        f.destination_port = static_cast<uint16_t>(pipeline::value_at(r, l.destination_port));
+        f.protocol = static_cast<uint8_t>(pipeline::value_at(r, l.protocol));
+        f.source_as = pipeline::forwarded_as(r, l.source_as, v.write_source_as, v.source_as);
+        f.destination_as = pipeline::forwarded_as(r, l.destination_as, v.write_destination_as, v.destination_as);
+        f.source_country = v.source_country;
+        f.destination_country = v.destination_country;
+        f.bytes = pipeline::value_at(r, l.octets);
+        f.packets = pipeline::value_at(r, l.packets);
+        f.input_interface = static_cast<uint32_t>(pipeline::value_at(r, l.input_interface));
+        f.output_interface = static_cast<uint32_t>(pipeline::value_at(r, l.output_interface));
+        f.start_ms = pipeline::flow_start_ms(r, l, m.header);
+        f.end_ms = pipeline::flow_end_ms(r, l, m.header);
+        f.flags = flags_of(v, f.input_interface, f.output_interface, f.start_ms, f.end_ms);
+        write(f, d.seen_ms);
+        ++n;
+    }
+    return n;
+}
+
+std::string_view block_encoder::seal() {
+    if (records_ == 0) return {};
+    close_group();
+    const size_t table_at = size_;
+    uint8_t* p = room(10 + exporters_.size() * (17 + 3));
+    p = put_varint(p, exporters_.size());
     for (const exporter_entry& e : exporters_) {
-        put_address(out, e.address);
-        put_varint(out, e.port);
+        p = put_address(p, e.address.bytes.data(), static_cast<uint8_t>(e.address.size()));
+        p = put_varint(p, e.port);
     }
-    out += body_;
-    body_.clear();
+    const size_t total = static_cast<size_t>(p - buf_.data());
+    uint8_t* h = buf_.data();
+    *h++ = block_magic;
+    *h++ = block_version;
+    h = put_fixed(h, records_, 4);
+    h = put_fixed(h, first_seen_ms_, 8);
+    h = put_fixed(h, last_seen_ms_, 8);
+    put_fixed(h, table_at, 4);
+    size_ = header_size;
     exporters_.clear();
+    last_exporter_ = 0;
     records_ = 0;
-    return out;
+    return {reinterpret_cast<const char*>(buf_.data()), total};
 }
 
-bool read_block_info(std::string_view value, block_info& info) {
-    reader r{value};
-    uint64_t base = 0;
-    return read_header(r, info, base);
+namespace {
+
+bool read_v2_info(reader& r, block_info& info, size_t& table_at) {
+    r.at = 2;
+    info.records = static_cast<uint32_t>(r.fixed(4));
+    info.first_seen_ms = r.fixed(8);
+    info.last_seen_ms = r.fixed(8);
+    table_at = r.fixed(4);
+    return !r.bad && info.records <= max_block_records && info.first_seen_ms <= info.last_seen_ms &&
+           table_at >= header_size && table_at <= r.in.size();
 }
 
-bool decode_block(std::string_view value, const std::function<bool(const pipeline::flow_summary&)>& each) {
-    reader r{value};
+bool decode_v2_block(std::string_view value, const std::function<bool(const pipeline::flow_summary&)>& each) {
+    reader h{value};
     block_info info;
-    uint64_t seen = 0;
-    if (!read_header(r, info, seen)) return false;
-    const uint64_t exporters = r.bounded<uint64_t>(max_block_exporters);
-    std::vector<pipeline::flow_summary> table(r.bad ? 0 : exporters);
+    size_t table_at = 0;
+    if (!read_v2_info(h, info, table_at)) return false;
+    reader t{value, table_at};
+    const uint64_t exporters = t.bounded<uint64_t>(max_block_exporters);
+    std::vector<pipeline::flow_summary> table(t.bad ? 0 : exporters);
     for (auto& e : table) {
-        e.exporter = r.address();
-        e.exporter_port = r.bounded<uint16_t>();
+        e.exporter = t.address();
+        e.exporter_port = t.bounded<uint16_t>();
     }
-    if (r.bad) return false;
-    for (uint32_t i = 0; i < info.records; ++i) {
+    if (t.bad || t.at != value.size()) return false;
+    reader r{value.substr(0, table_at), header_size};
+    uint64_t seen = 0;
+    uint64_t delivered = 0;
+    while (r.at < r.in.size()) {
         pipeline::flow_summary s;
-        const uint8_t flags = r.byte();
         seen = unzigzag(seen, r.varint());
-        s.seen_ms = seen;
         const uint64_t exporter = r.varint();
-        if (exporter >= table.size()) return false;
+        if (r.bad || exporter >= table.size()) return false;
+        s.seen_ms = seen;
         s.exporter = table[exporter].exporter;
         s.exporter_port = table[exporter].exporter_port;
         s.version = r.byte();
         s.domain = r.bounded<uint32_t>();
         s.template_id = r.bounded<uint16_t>();
-        s.source = r.address();
-        s.destination = r.address();
-        s.source_port = r.bounded<uint16_t>();
-        s.destination_port = r.bounded<uint16_t>();
-        s.protocol = r.byte();
-        s.source_as = r.bounded<uint32_t>();
-        s.destination_as = r.bounded<uint32_t>();
-        s.source_as_filled = (flags & source_filled) != 0;
-        s.destination_as_filled = (flags & destination_filled) != 0;
-        if (flags & has_source_country) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-        if (flags & has_destination_country)
-            s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-        s.bytes = r.varint();
-        s.packets = r.varint();
-        if (flags & has_interfaces) {
-            s.input_interface = r.bounded<uint32_t>();
-            s.output_interface = r.bounded<uint32_t>();
+        const uint64_t count = r.bounded<uint32_t>(max_group_records);
+        if (r.bad || count == 0 || delivered + count > info.records) return false;
+        if (seen < info.first_seen_ms || seen > info.last_seen_ms) return false;
+        for (uint64_t i = 0; i < count; ++i) {
+            const uint8_t flags = r.byte();
+            s.source = r.address();
+            s.destination = r.address();
+            s.source_port = r.bounded<uint16_t>();
+            s.destination_port = r.bounded<uint16_t>();
+            s.protocol = r.byte();
+            s.source_as = r.bounded<uint32_t>();
+            s.destination_as = r.bounded<uint32_t>();
+            s.source_as_filled = (flags & source_filled) != 0;
+            s.destination_as_filled = (flags & destination_filled) != 0;
+            s.source_country = {};
+            s.destination_country = {};
+            if (flags & has_source_country) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
+            if (flags & has_destination_country)
+                s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
+            s.bytes = r.varint();
+            s.packets = r.varint();
+            s.input_interface = 0;
+            s.output_interface = 0;
+            if (flags & has_interfaces) {
+                s.input_interface = r.bounded<uint32_t>();
+                s.output_interface = r.bounded<uint32_t>();
+            }
+            s.flow_start_ms = (flags & has_start) ? unzigzag(seen, r.varint()) : 0;
+            s.flow_end_ms = (flags & has_end) ? unzigzag(seen, r.varint()) : 0;
+            if (r.bad || (flags & reserved_flags) != 0) return false;
+            ++delivered;
+            if (!each(s)) return true;
         }
-        if (flags & has_start) s.flow_start_ms = unzigzag(s.seen_ms, r.varint());
-        if (flags & has_end) s.flow_end_ms = unzigzag(s.seen_ms, r.varint());
-        if (r.bad || (flags & 0x80) != 0) return false;
-        if (!each(s)) return true;
     }
-    return r.at == value.size();
+    return delivered == info.records;
+}
+
+}  // namespace
+
+bool read_block_info(std::string_view value, block_info& info) {
+    if (value.size() < 2 || static_cast<uint8_t>(value[0]) != block_magic) return false;
+    if (value[1] == 1) return read_v1_info(value, info);
+    if (value[1] != block_version) return false;
+    reader r{value};
+    size_t table_at = 0;
+    return read_v2_info(r, info, table_at);
+}
+
+bool decode_block(std::string_view value, const std::function<bool(const pipeline::flow_summary&)>& each) {
+    if (value.size() < 2 || static_cast<uint8_t>(value[0]) != block_magic) return false;
+    if (value[1] == 1) return decode_v1_block(value, each);
+    if (value[1] != block_version) return false;
+    return decode_v2_block(value, each);
 }
 
 }  // namespace ipfix::store

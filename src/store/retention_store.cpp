@@ -17,7 +17,10 @@ namespace ipfix::store {
 namespace {
 
 constexpr std::string_view retention_format_key = "format";
-constexpr std::string_view retention_format_value = "ipfix-enricher retention 1";
+// Format 2: blocks of record groups (retention_codec). A format-1 store is taken over (its
+// blocks still read) by rewriting the key, so a build that writes only format 1 refuses it.
+constexpr std::string_view retention_format_value = "ipfix-enricher retention 2";
+constexpr std::string_view retention_format_1 = "ipfix-enricher retention 1";
 constexpr std::string_view blocks_family = "blocks";
 constexpr char index_prefix = 'i';
 // How often the memtables go to disk when nothing else flushes them: the records a kill -9
@@ -70,6 +73,19 @@ std::string index_value(const block_info& info, uint64_t bytes) {
     return v;
 }
 
+// A format-1 store becomes a format-2 one: its blocks say which format they are in.
+void upgrade_format(opened_db& d) {
+    std::string format;
+    const rocksdb::ReadOptions ro;
+    if (!d.db->Get(ro, d.handles[0], std::string(retention_format_key), &format).ok() || format != retention_format_1) {
+        return;
+    }
+    // Failing here leaves format 1 in place, and check_format refuses it with the reason.
+    if (d.db->Put(writes(), d.handles[0], std::string(retention_format_key), std::string(retention_format_value)).ok()) {
+        d.db->Flush(rocksdb::FlushOptions(), d.handles[0]).PermitUncheckedError();
+    }
+}
+
 rocksdb::ColumnFamilyOptions blocks_options(const retention_options& o) {
     rocksdb::ColumnFamilyOptions c;
     // Blocks are written once, read rarely, and dropped in time order. They are varint-packed
@@ -111,6 +127,7 @@ std::unique_ptr<retention_store> retention_store::open(const std::string& path, 
         };
     };
     opened_db d = open_db(r);
+    upgrade_format(d);
     check_format(r, d, {retention_format_key, retention_format_value, d.handles[0], d.handles[1],
                         "has records but no format key", writes(), true});
     auto ret = std::unique_ptr<retention_store>(new retention_store(path, o, std::move(d.db), d.handles[1], d.handles[0]));
@@ -168,25 +185,35 @@ void retention_store::load_index() {
     publish();
 }
 
-void retention_store::add(const pipeline::flow_summary& s) {
+void retention_store::make_room(uint64_t seen_ms) {
     if (open_block_.records() != 0) {
-        const uint64_t lo = std::min(open_block_.first_seen_ms(), s.seen_ms);
-        const uint64_t hi = std::max(open_block_.last_seen_ms(), s.seen_ms);
+        const uint64_t lo = std::min(open_block_.first_seen_ms(), seen_ms);
+        const uint64_t hi = std::max(open_block_.last_seen_ms(), seen_ms);
         if (hi - lo > max_block_span_ms) write_block();
     }
-    if (open_block_.records() == 0) open_since_ms_ = s.seen_ms;
+    if (open_block_.records() == 0) open_since_ms_ = seen_ms;
+}
+
+void retention_store::add(const pipeline::flow_summary& s) {
+    make_room(s.seen_ms);
     open_block_.add(s);
+    if (open_block_.records() >= options_.block_records) write_block();
+}
+
+void retention_store::add(const pipeline::tapped_datagram& d) {
+    make_room(d.seen_ms);
+    open_block_.add(d);
     if (open_block_.records() >= options_.block_records) write_block();
 }
 
 void retention_store::write_block() {
     if (open_block_.records() == 0) return;
     block_info info{open_block_.records(), open_block_.first_seen_ms(), open_block_.last_seen_ms()};
-    const std::string value = open_block_.finish();
+    const std::string_view value = open_block_.seal();
     const std::string key = block_key(info.first_seen_ms, sequence_++);
     const uint64_t bytes = key.size() + value.size();
-    rocksdb::WriteBatch batch;
-    rocksdb::Status s = batch.Put(blocks_, key, value);
+    rocksdb::WriteBatch batch(static_cast<size_t>(bytes) + 128);
+    rocksdb::Status s = batch.Put(blocks_, key, rocksdb::Slice(value.data(), value.size()));
     if (s.ok()) s = batch.Put(index_cf_, index_key(key), index_value(info, bytes));
     if (s.ok()) s = db_->Write(writes(), &batch);
     if (!s.ok()) {

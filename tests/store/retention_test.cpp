@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "retention_v1_block.hpp"
 #include "temp_dir.hpp"
 #include "ipfix/config/config.hpp"
 #include "ipfix/store/retention_codec.hpp"
@@ -321,7 +322,7 @@ TEST_CASE("retentionRefusesOtherFormatsAndDamage", "[retention]") {
             REQUIRE(db.Put(rocksdb::WriteOptions(), "format", "ipfix-enricher retention 99").ok());
         });
         CHECK(refusal(dir.str()) == prefix + "has format 'ipfix-enricher retention 99', this build reads "
-                                             "'ipfix-enricher retention 1'; refusing to use it");
+                                             "'ipfix-enricher retention 2'; refusing to use it");
     }
     SECTION("records but no format key") {
         tamper(dir.str(), [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* blocks) {
@@ -333,6 +334,34 @@ TEST_CASE("retentionRefusesOtherFormatsAndDamage", "[retention]") {
     SECTION("a corrupted database") {
         std::ofstream(dir.str("CURRENT"), std::ios::trunc) << "MANIFEST-999999\n";
         CHECK(refusal(dir.str()).starts_with(prefix + "cannot open: "));
+    }
+    SECTION("a format-1 store is taken over: its blocks still read, its key says format 2") {
+        const std::string block = test::format_1_block();
+        tamper(dir.str(), [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* blocks) {
+            REQUIRE(db.Put(rocksdb::WriteOptions(), "format", "ipfix-enricher retention 1").ok());
+            // Keyed and indexed as the store does: big-endian first seen ms and sequence.
+            const std::string key("\x00\x00\x01\x8b\xcf\xe5\x68\x78\0\0\0\0\0\0\0\0", 16);
+            const std::string index("\x00\x00\x01\x8b\xcf\xe5\x68\x7b\0\0\0\0\0\0\0\x8d\0\0\0\0\0\0\0\x02", 24);
+            REQUIRE(db.Put(rocksdb::WriteOptions(), blocks, key, block).ok());
+            REQUIRE(db.Put(rocksdb::WriteOptions(), "i" + key, index).ok());
+        });
+        {
+            auto r = retention_store::open(dir.str(), store::retention_options{});
+            CHECK(r->counters().records_held == 2);
+            std::vector<std::string> got;
+            r->query(0, UINT64_MAX, 1700000000200, {}, [&](const flow_summary& s) {
+                got.push_back(describe(s));
+                return true;
+            });
+            REQUIRE(got.size() == 2);
+            CHECK(got[0].starts_with(test::format_1_records[0]));
+            CHECK(got[1].starts_with(test::format_1_records[1]));
+        }
+        tamper(dir.str(), [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle*) {
+            std::string format;
+            REQUIRE(db.Get(rocksdb::ReadOptions(), "format", &format).ok());
+            CHECK(format == "ipfix-enricher retention 2");
+        });
     }
     SECTION("an empty one of ours opens again") {
         CHECK(refusal(dir.str()) == "(opened)");

@@ -29,6 +29,36 @@ struct flow_summary {
     uint32_t input_interface = 0, output_interface = 0;
 };
 
+// Where summarize() finds each field in a record: the same for every record of a fixed-length
+// template, so a consumer that reads many (the retention encoder) looks them up once per set.
+// A length of 0: absent or of no usable size (an address not 4 or 16 bytes, an integer over 8).
+struct summary_layout {
+    proto::field_loc source, destination;
+    proto::field_loc source_port, destination_port, protocol, source_as, destination_as;
+    proto::field_loc octets, packets, input_interface, output_interface;
+    // A flow time from the first present of milliseconds, seconds, uptime (v5, v9 only).
+    proto::field_loc start_ms, start_s, start_uptime, end_ms, end_s, end_uptime;
+};
+
+summary_layout layout_of(const proto::record_view& r);
+
+// The integer at `l` in `r`; 0 when absent.
+inline uint64_t value_at(const proto::record_view& r, proto::field_loc l) {
+    return proto::load_uint(r.data + l.offset, l.length);
+}
+
+// The AS number as forwarded: the looked-up one when enrichment wrote it or the record has none.
+inline uint32_t forwarded_as(const proto::record_view& r, proto::field_loc in_record, bool written,
+                             uint32_t looked_up) {
+    if (written || in_record.length == 0) return looked_up;
+    return static_cast<uint32_t>(value_at(r, in_record));
+}
+
+// Flow times in epoch milliseconds, 0 when absent; uptime-relative ones placed against the
+// header's export time.
+uint64_t flow_start_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h);
+uint64_t flow_end_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h);
+
 // The summary of data record `r` of `msg`, enriched with `v`, seen at `now_ms`.
 flow_summary summarize(const proto::decoded_message& msg, const proto::record_view& r,
                        const mediate::record_values& v, uint64_t now_ms);

@@ -13,7 +13,8 @@
 //
 //   tap.listen(true);                                      // consumer: retention, or a tail client
 //   if (tap.listening()) tap.push(from, payload, now, v);  // worker
-//   tap.drain([](const flow_summary& s) {...});            // consumer
+//   tap.drain([](const flow_summary& s) {...});            // consumer: summaries (the tail)
+//   tap.drain_datagrams([](const tapped_datagram& d) {...});  // or whole datagrams (retention)
 #pragma once
 
 #include <atomic>
@@ -29,6 +30,16 @@
 #include "ipfix/proto/decoder.hpp"
 
 namespace ipfix::pipeline {
+
+// One tapped datagram as the consumer decoded it again: values[i] is what enrichment decided for
+// message.records[i]; `data_records` of them are data records (the rest options records, which
+// neither the tail nor retention keep). Valid during the call only.
+struct tapped_datagram {
+    const proto::decoded_message& message;
+    std::span<const mediate::record_values> values;
+    uint64_t seen_ms = 0;
+    size_t data_records = 0;
+};
 
 class record_tap {
 public:
@@ -51,8 +62,21 @@ public:
     // are left out); returns how many.
     template <class F>
     size_t drain(F&& f) {
+        return drain_datagrams([&f](const tapped_datagram& d) {
+            for (size_t i = 0; i < d.message.records.size(); ++i) {
+                const proto::record_view& r = d.message.records[i];
+                if (!r.tmpl->options) f(summarize(d.message, r, d.values[i], d.seen_ms));
+            }
+        });
+    }
+
+    // Consumer only. Calls f(const tapped_datagram&) for each datagram waiting whose records
+    // line up with the worker's; returns how many data records they held. Building no summary
+    // is what lets retention encode straight from the datagram.
+    template <class F>
+    size_t drain_datagrams(F&& f) {
         using callable = std::remove_reference_t<F>;
-        return drain_into([](void* ctx, const flow_summary& s) { (*static_cast<callable*>(ctx))(s); }, &f);
+        return drain_into([](void* ctx, const tapped_datagram& d) { (*static_cast<callable*>(ctx))(d); }, &f);
     }
 
     // The consumer's decoder: for installing stored templates before the worker runs.
@@ -64,13 +88,14 @@ public:
 
 private:
     struct ring;
-    size_t drain_into(void (*f)(void*, const flow_summary&), void* ctx);
+    size_t drain_into(void (*f)(void*, const tapped_datagram&), void* ctx);
 
     std::unique_ptr<ring> ring_;
     std::atomic<bool> listening_{false};
     std::atomic<uint64_t> dropped_records_{0};
     proto::decoder decoder_;          // consumer side
     proto::decoded_message msg_;      // consumer side
+    std::vector<mediate::record_values> values_;  // consumer side
     std::atomic<uint64_t> unmatched_records_{0};  // written by the consumer only
 };
 
@@ -78,9 +103,12 @@ private:
 // Used from one thread (the control thread).
 class record_feed {
 public:
+    // Takes either summaries in batches (`take`) or each datagram as it is drained
+    // (`take_datagram`, which spares the feed building summaries nobody reads).
     struct consumer {
         std::function<bool()> wants;  // asked at every poll: listening costs the workers a copy
         std::function<void(std::span<const flow_summary>)> take;
+        std::function<void(const tapped_datagram&)> take_datagram = {};
     };
 
     void add(consumer c) { consumers_.push_back(std::move(c)); }
@@ -95,8 +123,11 @@ public:
 
 private:
     std::vector<consumer> consumers_;
+    void hand_over_batch();
+
     std::vector<flow_summary> batch_;
     std::vector<bool> wanting_;
+    bool summaries_wanted_ = false;
 };
 
 }  // namespace ipfix::pipeline

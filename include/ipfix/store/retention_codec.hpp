@@ -1,9 +1,14 @@
-// The retention store's block format: up to a few thousand flow summaries in one value,
-// varint-packed, with the block's exporters in a small table so each record names its exporter
-// by index. decode_block treats the bytes as untrusted (a bad block is refused, never over-read).
+// The retention store's block format (2): up to a few thousand records in one value,
+// varint-packed. Records come in groups that share a seen time, exporter, version, domain and
+// template (a tapped datagram's data set), written once per group; the block's exporters sit in
+// a small table at its end so a record names its exporter by index. The header is fixed-size,
+// so a block is encoded in place and handed over without a copy. decode_block also reads
+// format-1 blocks, and treats the bytes as untrusted (a bad block is refused, never over-read).
 //
-//   block_encoder e; for (const auto& s : batch) e.add(s);
-//   std::string value = e.finish();   // e is empty again
+//   block_encoder e;
+//   e.add(datagram);                    // straight from the tap, no summary built
+//   e.add(summary);                     // or one summary at a time
+//   std::string_view value = e.seal();  // valid until the next add; e is empty again
 //   decode_block(value, [](const pipeline::flow_summary& s) { ...; return true; });
 #pragma once
 
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "ipfix/pipeline/flow_summary.hpp"
+#include "ipfix/pipeline/record_tap.hpp"
 
 namespace ipfix::store {
 
@@ -27,32 +33,54 @@ struct block_info {
 
 class block_encoder {
 public:
+    struct record_fields;  // one record's values, however they came
+
+    block_encoder();
+
     void add(const pipeline::flow_summary& s);
-    // The encoded block; the encoder starts over. Empty when nothing was added.
-    std::string finish();
+    // The datagram's data records, each as summarize() would give it; returns how many.
+    size_t add(const pipeline::tapped_datagram& d);
+    // The encoded block, valid until the next add or seal; the encoder starts over. Empty when
+    // nothing was added.
+    std::string_view seal();
+    std::string finish() { return std::string(seal()); }
 
     uint32_t records() const { return records_; }
     uint64_t first_seen_ms() const { return first_seen_ms_; }
     uint64_t last_seen_ms() const { return last_seen_ms_; }
-    size_t body_bytes() const { return body_.size(); }
+    size_t body_bytes() const { return size_; }
 
 private:
-    uint16_t exporter_index(const pipeline::flow_summary& s);
-
     struct exporter_entry {
         proto::ip_address address;
         uint16_t port = 0;
     };
+    uint16_t exporter_index(const proto::ip_address& address, uint16_t port);
+    void start_record(uint64_t seen_ms);
+    // Starts a group unless the open one has the same key.
+    void group(uint64_t seen_ms, uint16_t exporter, uint8_t version, uint32_t domain, uint16_t template_id);
+    void close_group();
+    void write(const record_fields& f, uint64_t seen_ms);
+    uint8_t* room(size_t n);
+
+    std::vector<uint8_t> buf_;  // header, groups, then (at seal) the exporter table
+    size_t size_ = 0;
     std::vector<exporter_entry> exporters_;
-    std::string body_;
+    size_t last_exporter_ = 0;
     uint32_t records_ = 0;
-    uint64_t previous_seen_ms_ = 0;  // records carry their seen time as a delta to the one before
-    uint64_t base_seen_ms_ = 0;      // the first record's
     uint64_t first_seen_ms_ = 0;
     uint64_t last_seen_ms_ = 0;
+    // The open group: its key, where its count goes and how many it holds (0: none open).
+    uint64_t group_seen_ms_ = 0;  // also the base of the next group's seen delta
+    uint16_t group_exporter_ = 0;
+    uint8_t group_version_ = 0;
+    uint32_t group_domain_ = 0;
+    uint16_t group_template_ = 0;
+    size_t group_count_at_ = 0;
+    uint32_t group_records_ = 0;
 };
 
-// Reads the header only; false when it is not a block of this format.
+// Reads the header only; false when it is not a block of a known format.
 bool read_block_info(std::string_view value, block_info& info);
 
 // Calls `each` for every record in order until it returns false. False when the block is

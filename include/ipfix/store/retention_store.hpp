@@ -1,16 +1,16 @@
-// Enriched records kept for a while (store.retention): the control thread adds flow summaries,
-// they are packed into blocks (up to `block_records`, or `block_ms` old) and each block is one
+// Enriched records kept for a while (store.retention): the control thread adds tapped datagrams
+// (or flow summaries), their records are packed into blocks (up to `block_records`, or `block_ms` old) and each block is one
 // RocksDB value keyed by big-endian (first seen ms, sequence), so keys run in time order. Blocks
 // older than `max_age_ms` go by range delete; over `max_bytes` the oldest go, counted. A failed
 // write loses that block (counted, the reason kept) and never stops the caller. Writes skip
 // the WAL (memtables are flushed every 30 s and at close): a kill -9 loses at most that much.
 //
 //   auto r = store::retention_store::open(dir, options);   // throws store_error
-//   control thread: r->add(summary) for each drained record; r->tick(now_ms, log) every ~100 ms
+//   control thread: r->add(datagram) for each drained datagram; r->tick(now_ms, log) every ~100 ms
 //   any thread:     r->query(from_ms, to_ms, match, emit);
 //
 // Its own RocksDB directory (the template store's sits beside it): a column family "blocks"
-// for the records (LZ4) and, in the default one, a small index entry per block so opening
+// for the records (uncompressed: they are varint-packed) and, in the default one, a small index entry per block so opening
 // never reads the blocks themselves.
 #pragma once
 
@@ -79,6 +79,9 @@ public:
 
     // Control thread. Writes the open block when it is full.
     void add(const pipeline::flow_summary& s);
+    // Control thread: the datagram's data records, encoded without building summaries (the
+    // daemon's way; a block may then pass block_records by the datagram's last records).
+    void add(const pipeline::tapped_datagram& d);
     // Control thread. Writes the open block when it is `block_ms` old, expires (once a second),
     // keeps the size under the cap. A write failure is logged once, and the recovery.
     void tick(uint64_t now_ms, std::ostream& log);
@@ -109,6 +112,8 @@ private:
     retention_store(std::string path, const retention_options& o, std::unique_ptr<rocksdb::DB> db,
                     rocksdb::ColumnFamilyHandle* blocks, rocksdb::ColumnFamilyHandle* index);
     void load_index();
+    // Writes the open block first when a record seen at `seen_ms` would stretch it too far.
+    void make_room(uint64_t seen_ms);
     void write_block();
     // Removes blocks [0, n) of index_ in one batch; false (nothing changed) if the write fails.
     bool remove_front(size_t n, uint64_t& counter);
