@@ -232,9 +232,8 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
                      [&tail](std::span<const pipeline::flow_summary> batch) { tail.take(batch); }});
     }
     if (retained) {
-        records.add({[] { return true; }, [&](std::span<const pipeline::flow_summary> batch) {
-                         for (const auto& s : batch) retained->add(s);
-                     }});
+        // Whole datagrams: the store encodes their records without summaries.
+        records.add({[] { return true; }, {}, [&](const pipeline::tapped_datagram& d) { retained->add(d); }});
     }
     // Records are drained every tenth of a second (a tap holds about that much at full rate);
     // the rest of the housekeeping runs once a second.
