@@ -6,13 +6,16 @@
 //              them to a retention_store (RocksDB, in a temp dir), as the control thread does;
 //   spin       the tap off, a second thread spinning on registers alone: what merely having the
 //              other core busy costs the worker on this machine (shared caches, clocks, the
-//              hypervisor), the floor under any work a second thread does.
+//              hypervisor), the floor under any work a second thread does;
+//   alone      the retention side by itself: one pass into a tap large enough to hold it, then the
+//              drain thread stores it all with the worker idle: its CPU per record and RocksDB's
+//              without contention (steadier than the others on a busy machine).
 // records/s is over the worker thread's CPU time (what a worker core can carry); the second
 // thread's CPU per record and the tap's drops (records the drain did not keep up with) are
 // shown, so a fast figure bought with drops is visible.
 //
 //   retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]
-//                   [--modes off,spin,tap,retention]   (a subset, e.g. for `perf record`)
+//                   [--modes off,spin,tap,retention,alone]   (default: all but alone)
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,11 +53,11 @@ struct settings {
     int reps = 3;
     int passes = 10;     // over the capture per run: about a second of work per run
     int drain_ms = 100;  // the daemon's control thread drains every 100 ms
-    bool modes[4] = {true, true, true, true};
+    bool modes[5] = {true, true, true, true, false};
 };
 
-enum class mode { off, tap, retention, spin };
-constexpr const char* mode_names[] = {"off", "tap", "retention", "spin"};
+enum class mode { off, tap, retention, spin, alone };
+constexpr const char* mode_names[] = {"off", "tap", "retention", "spin", "alone"};
 
 struct sink : pipeline::output_sink {
     uint64_t bytes = 0;
@@ -156,10 +159,11 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
                const settings& s, const std::string& store_dir) {
     const double process0 = process_cpu_seconds(), main0 = perf::thread_cpu_seconds();
     pipeline::flow_worker worker(cfg, &db);
-    pipeline::record_tap tap(size_t{1} << 24);  // the daemon's size
+    // The daemon's size; alone: a pass (~115 bytes a record on the bench capture) with room.
+    pipeline::record_tap tap(m == mode::alone ? size_t{1} << 27 : size_t{1} << 24);
     worker.tap_records(&tap);
     std::unique_ptr<store::retention_store> store;
-    if (m == mode::retention) store = store::retention_store::open(store_dir, {});
+    if (m == mode::retention || m == mode::alone) store = store::retention_store::open(store_dir, {});
     std::unique_ptr<drain_thread> drain;
     std::unique_ptr<spin_thread> spin;
     if (m == mode::spin) spin = std::make_unique<spin_thread>();
@@ -167,13 +171,14 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
         tap.listen(true);
         drain = std::make_unique<drain_thread>(tap, store.get(), s.drain_ms);
     }
+    tap.listen(m == mode::alone || tap.listening());
     sink out;
     perf::receive_batch batch;
     run_result r;
     // The daemon's clock: wall time (the records' seen times), read once per 64 datagrams.
     uint64_t now_ms = wall_ms();
     uint32_t n = 0;
-    for (int pass = 0; pass < s.passes; ++pass) {
+    for (int pass = 0; pass < (m == mode::alone ? 1 : s.passes); ++pass) {
         const perf::pass_result p = perf::run_pass(
             capture, perf::payload_source::from_cache, batch,
             [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest&) {
@@ -184,6 +189,7 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
     }
     r.records = worker.decode_counters().records;
     if (spin) spin->finish();
+    if (m == mode::alone) drain = std::make_unique<drain_thread>(tap, store.get(), s.drain_ms);
     if (drain) {
         drain->finish();
         r.drained = drain->drained();
@@ -209,7 +215,7 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-bool parse_modes(std::string_view list, bool (&on)[4]) {
+bool parse_modes(std::string_view list, bool (&on)[5]) {
     std::fill(std::begin(on), std::end(on), false);
     while (!list.empty()) {
         const size_t comma = list.find(',');
@@ -262,7 +268,7 @@ int main(int argc, char** argv) {
     settings s;
     if (!parse_args(argc, argv, s)) {
         std::fprintf(stderr, "usage: retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]"
-                             " [--modes off,spin,tap,retention]\n");
+                             " [--modes off,spin,tap,retention,alone]\n");
         return 2;
     }
     try {
@@ -278,10 +284,10 @@ int main(int argc, char** argv) {
         const fs::path dir = base / ("retention_bench." + std::to_string(::getpid()));
         std::printf("retention_bench: %zu datagrams x %d passes, %d reps, drain every %d ms, store in %s\n",
                     capture.datagrams.size(), s.passes, s.reps, s.drain_ms, dir.c_str());
-        std::vector<double> rate[4], drain_ns[4], store_ns;
-        uint64_t drops[4] = {};
+        std::vector<double> rate[5], drain_ns[5], store_ns;
+        uint64_t drops[5] = {};
         for (int rep = 0; rep < s.reps; ++rep) {
-            for (mode m : {mode::off, mode::spin, mode::tap, mode::retention}) {
+            for (mode m : {mode::off, mode::spin, mode::tap, mode::retention, mode::alone}) {
                 if (!s.modes[static_cast<size_t>(m)]) continue;
                 fs::remove_all(dir);
                 const run_result r = run(m, capture, cfg, db, s, (dir / "retention").string());
@@ -293,12 +299,12 @@ int main(int argc, char** argv) {
                             mode_names[i], rate[i].back(), r.worker_cpu_s, static_cast<unsigned long long>(r.drained),
                             static_cast<unsigned long long>(r.drops));
                 if (r.drained) std::printf(", drain thread %.0f ns/record", drain_ns[i].back());
-                if (m == mode::retention) {
+                if (m == mode::retention || m == mode::alone) {
                     const double kept = static_cast<double>(std::max<uint64_t>(1, r.drained));
                     std::printf(", stored %.1f bytes/record (%.1f on disk), RocksDB threads %.0f ns/record",
                                 static_cast<double>(r.stored_bytes) / kept, static_cast<double>(r.disk_bytes) / kept,
                                 r.store_cpu_s * 1e9 / kept);
-                    store_ns.push_back(r.store_cpu_s * 1e9 / kept);
+                    if (m == mode::retention) store_ns.push_back(r.store_cpu_s * 1e9 / kept);
                 }
                 std::printf("\n");
                 std::fflush(stdout);
