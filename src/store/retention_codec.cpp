@@ -319,30 +319,7 @@ bool decode_v2_block(std::string_view value, const std::function<bool(const pipe
         if (seen < info.first_seen_ms || seen > info.last_seen_ms) return false;
         for (uint64_t i = 0; i < count; ++i) {
             const uint8_t flags = r.byte();
-            s.source = r.address();
-            s.destination = r.address();
-            s.source_port = r.bounded<uint16_t>();
-            s.destination_port = r.bounded<uint16_t>();
-            s.protocol = r.byte();
-            s.source_as = r.bounded<uint32_t>();
-            s.destination_as = r.bounded<uint32_t>();
-            s.source_as_filled = (flags & source_filled) != 0;
-            s.destination_as_filled = (flags & destination_filled) != 0;
-            s.source_country = {};
-            s.destination_country = {};
-            if (flags & has_source_country) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-            if (flags & has_destination_country)
-                s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-            s.bytes = r.varint();
-            s.packets = r.varint();
-            s.input_interface = 0;
-            s.output_interface = 0;
-            if (flags & has_interfaces) {
-                s.input_interface = r.bounded<uint32_t>();
-                s.output_interface = r.bounded<uint32_t>();
-            }
-            s.flow_start_ms = (flags & has_start) ? unzigzag(seen, r.varint()) : 0;
-            s.flow_end_ms = (flags & has_end) ? unzigzag(seen, r.varint()) : 0;
+            read_record_body(r, flags, seen, s);
             if (r.bad || (flags & reserved_flags) != 0) return false;
             ++delivered;
             if (!each(s)) return true;

@@ -49,26 +49,7 @@ bool decode_v1_block(std::string_view value, const std::function<bool(const pipe
         s.version = r.byte();
         s.domain = r.bounded<uint32_t>();
         s.template_id = r.bounded<uint16_t>();
-        s.source = r.address();
-        s.destination = r.address();
-        s.source_port = r.bounded<uint16_t>();
-        s.destination_port = r.bounded<uint16_t>();
-        s.protocol = r.byte();
-        s.source_as = r.bounded<uint32_t>();
-        s.destination_as = r.bounded<uint32_t>();
-        s.source_as_filled = (flags & source_filled) != 0;
-        s.destination_as_filled = (flags & destination_filled) != 0;
-        if (flags & has_source_country) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-        if (flags & has_destination_country)
-            s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-        s.bytes = r.varint();
-        s.packets = r.varint();
-        if (flags & has_interfaces) {
-            s.input_interface = r.bounded<uint32_t>();
-            s.output_interface = r.bounded<uint32_t>();
-        }
-        if (flags & has_start) s.flow_start_ms = unzigzag(s.seen_ms, r.varint());
-        if (flags & has_end) s.flow_end_ms = unzigzag(s.seen_ms, r.varint());
+        read_record_body(r, flags, seen, s);
         if (r.bad || (flags & reserved_flags) != 0) return false;
         if (!each(s)) return true;
     }

@@ -91,6 +91,35 @@ struct reader {
     }
 };
 
+// A record's fields after its flags (and, in format 1, its seen time, exporter and stream), the
+// same in every format: addresses, ports, protocol, AS numbers, countries, counters,
+// interfaces, flow times (relative to `seen`). Fields the flags leave out are zeroed.
+inline void read_record_body(reader& r, uint8_t flags, uint64_t seen, pipeline::flow_summary& s) {
+    s.source = r.address();
+    s.destination = r.address();
+    s.source_port = r.bounded<uint16_t>();
+    s.destination_port = r.bounded<uint16_t>();
+    s.protocol = r.byte();
+    s.source_as = r.bounded<uint32_t>();
+    s.destination_as = r.bounded<uint32_t>();
+    s.source_as_filled = (flags & source_filled) != 0;
+    s.destination_as_filled = (flags & destination_filled) != 0;
+    s.source_country = {};
+    s.destination_country = {};
+    if (flags & has_source_country) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
+    if (flags & has_destination_country) s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
+    s.bytes = r.varint();
+    s.packets = r.varint();
+    s.input_interface = 0;
+    s.output_interface = 0;
+    if (flags & has_interfaces) {
+        s.input_interface = r.bounded<uint32_t>();
+        s.output_interface = r.bounded<uint32_t>();
+    }
+    s.flow_start_ms = (flags & has_start) ? unzigzag(seen, r.varint()) : 0;
+    s.flow_end_ms = (flags & has_end) ? unzigzag(seen, r.varint()) : 0;
+}
+
 // Format 1 (blocks written before format 2; read, never written): the block's magic and
 // version checked by the caller.
 bool read_v1_info(std::string_view value, block_info& info);
