@@ -1,6 +1,7 @@
 #include "ipfix/store/retention_codec.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "retention_reader.hpp"
@@ -114,7 +115,8 @@ void block_encoder::start_record(uint64_t seen_ms) {
 }
 
 void block_encoder::group(uint64_t seen_ms, uint16_t exporter, uint8_t version, uint32_t domain, uint16_t template_id) {
-    if (group_records_ != 0 && group_records_ < max_group_records && seen_ms == group_seen_ms_ &&
+    // A datagram's records join a group without this check: leave room for a whole one.
+    if (group_records_ != 0 && group_records_ < max_group_records - UINT16_MAX && seen_ms == group_seen_ms_ &&
         exporter == group_exporter_ && version == group_version_ && domain == group_domain_ &&
         template_id == group_template_) {
         return;
@@ -214,16 +216,17 @@ size_t block_encoder::add(const pipeline::tapped_datagram& d) {
     const proto::template_def* laid_out = nullptr;
     pipeline::summary_layout l;
     size_t n = 0;
+    start_record(d.seen_ms);  // one seen time for the whole datagram
     for (size_t i = 0; i < m.records.size(); ++i) {
         const proto::record_view& r = m.records[i];
         if (r.tmpl->options) continue;
-        // Fixed-length templates place every record's fields alike: looked up once a set.
+        // Fixed-length templates place every record's fields alike: looked up once a set, and
+        // the group (the rest of its key is the datagram's) changes only with the template.
+        if (r.tmpl != laid_out) group(d.seen_ms, exporter, version, m.header.domain, r.tmpl->id);
         if (r.tmpl != laid_out || r.tmpl->variable) {
             l = pipeline::layout_of(r);
             laid_out = r.tmpl;
         }
-        start_record(d.seen_ms);
-        group(d.seen_ms, exporter, version, m.header.domain, r.tmpl->id);
         const mediate::record_values& v = d.values[i];
         record_fields f;
         f.source = r.data + l.source.offset;
