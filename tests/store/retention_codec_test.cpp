@@ -177,18 +177,28 @@ TEST_CASE("retention codec: summaries and datagrams share a block, in order", "[
     s.bytes = 77;
     e.add(s);
     CHECK(e.add(pipeline::tapped_datagram{msg, values, 1000, 2}) == 2);
+    // The same stream at the same time: its records join the open group.
+    CHECK(e.add(pipeline::tapped_datagram{msg, values, 1000, 2}) == 2);
     s.seen_ms = 1000;  // same time, another exporter: its own group
     e.add(s);
-    std::string want = describe(s);
-    want.insert(0, describe(pipeline::summarize(msg, msg.records[1], values[1], 1000)));
-    want.insert(0, describe(pipeline::summarize(msg, msg.records[0], values[0], 1000)));
+    const std::string datagram = describe(pipeline::summarize(msg, msg.records[0], values[0], 1000)) +
+                                 describe(pipeline::summarize(msg, msg.records[1], values[1], 1000));
+    std::string want = datagram + datagram + describe(s);
     s.seen_ms = 900;
     want.insert(0, describe(s));
     const std::string block = e.finish();
     CHECK(decoded(block) == want);
     store::block_info info;
     REQUIRE(store::read_block_info(block, info));
-    CHECK(info.records == 4);
+    CHECK(info.records == 6);
+    // One group header for both datagrams: smaller than two groups a millisecond apart.
+    store::block_encoder one, two;
+    one.add(pipeline::tapped_datagram{msg, values, 1000, 2});
+    one.add(pipeline::tapped_datagram{msg, values, 1000, 2});
+    two.add(pipeline::tapped_datagram{msg, values, 1000, 2});
+    two.add(pipeline::tapped_datagram{msg, values, 1001, 2});
+    // seen delta, exporter, version, domain: a byte each; template id 2; count 3.
+    CHECK(one.finish().size() + 9 == two.finish().size());
     CHECK(info.first_seen_ms == 900);
     CHECK(info.last_seen_ms == 1000);
 }
