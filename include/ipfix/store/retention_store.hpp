@@ -9,7 +9,8 @@
 //   control thread: r->add(datagram) for each drained datagram; r->tick(now_ms, log) every ~100 ms
 //   any thread:     r->query(from_ms, to_ms, match, emit);
 //
-// Its own RocksDB directory (the template store's sits beside it): a column family "blocks"
+// Its own RocksDB directory (the template store's sits beside it; flushes bypass the page cache
+// where the file system allows O_DIRECT): a column family "blocks"
 // for the records (uncompressed: they are varint-packed) and, in the default one, a small index entry per block so opening
 // never reads the blocks themselves.
 #pragma once
