@@ -47,6 +47,14 @@ std::string decoded(std::string_view block) {
     return out;
 }
 
+// What the header says: "records first_seen-last_seen".
+std::string header_of(std::string_view block) {
+    store::block_info info;
+    REQUIRE(store::read_block_info(block, info));
+    return std::to_string(info.records) + " " + std::to_string(info.first_seen_ms) + "-" +
+           std::to_string(info.last_seen_ms);
+}
+
 // Enrichment's values for record i of a datagram: every other record had both AS numbers written.
 mediate::record_values values_for(size_t i) {
     mediate::record_values v;
@@ -86,9 +94,7 @@ std::pair<std::string, std::string> through_codec(const std::vector<std::vector<
     CHECK(total == want_records);
     CHECK(e.records() == want_records);
     const std::string block = e.finish();
-    store::block_info info;
-    REQUIRE(store::read_block_info(block, info));
-    CHECK(info.records == want_records);
+    CHECK(header_of(block) == std::to_string(want_records) + " 1700000002000-" + std::to_string(seen - 7));
     return {decoded(block), want};
 }
 
@@ -188,9 +194,7 @@ TEST_CASE("retention codec: summaries and datagrams share a block, in order", "[
     want.insert(0, describe(s));
     const std::string block = e.finish();
     CHECK(decoded(block) == want);
-    store::block_info info;
-    REQUIRE(store::read_block_info(block, info));
-    CHECK(info.records == 6);
+    CHECK(header_of(block) == "6 900-1000");
     // One group header for both datagrams: smaller than two groups a millisecond apart.
     store::block_encoder one, two;
     one.add(pipeline::tapped_datagram{msg, values, 1000, 2});
@@ -199,17 +203,11 @@ TEST_CASE("retention codec: summaries and datagrams share a block, in order", "[
     two.add(pipeline::tapped_datagram{msg, values, 1001, 2});
     // seen delta, exporter, version, domain: a byte each; template id 2; count 3.
     CHECK(one.finish().size() + 9 == two.finish().size());
-    CHECK(info.first_seen_ms == 900);
-    CHECK(info.last_seen_ms == 1000);
 }
 
 TEST_CASE("retention codec: a format-1 block still reads", "[retention]") {
     const std::string v1 = format_1_block();
-    store::block_info info;
-    REQUIRE(store::read_block_info(v1, info));
-    CHECK(info.records == 2);
-    CHECK(info.first_seen_ms == 1700000000120);
-    CHECK(info.last_seen_ms == 1700000000123);
+    CHECK(header_of(v1) == "2 1700000000120-1700000000123");
     CHECK(decoded(v1) ==
           "1700000000123 1700000000000-1700000000200 192.0.2.1:40000 v10 d7 t256 10.0.0.1:1024>2001:db8::9:443 p6 "
           "as64500*>15169 ccDE/\0\0 1500B 3P if3/70000\n"
