@@ -1,4 +1,5 @@
 #include "ipfix/log/leveled_log.hpp"
+#include "ipfix/proto/byte_order.hpp"
 #include "ipfix/store/retention_store.hpp"
 
 #include <rocksdb/convenience.h>
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "be_append.hpp"
 #include "rocksdb_open.hpp"
 
 namespace ipfix::store {
@@ -47,22 +49,16 @@ std::string problem(const std::string& path, const std::string& what) {
     return store_problem("retention store", path, what);
 }
 
-void put_be64(std::string& out, uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
 uint64_t get_be64(std::string_view in, size_t at) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[at + i]);
-    return v;
+    return proto::load_be64(reinterpret_cast<const uint8_t*>(in.data()) + at);
 }
 
 // Big-endian, so RocksDB's bytewise order is time order.
 std::string block_key(uint64_t first_seen_ms, uint64_t sequence) {
     std::string k;
     k.reserve(16);
-    put_be64(k, first_seen_ms);
-    put_be64(k, sequence);
+    append_be64(k, first_seen_ms);
+    append_be64(k, sequence);
     return k;
 }
 
@@ -73,9 +69,9 @@ std::string index_key(const std::string& block) {
 
 std::string index_value(const block_info& info, uint64_t bytes) {
     std::string v;
-    put_be64(v, info.last_seen_ms);
-    put_be64(v, bytes);
-    put_be64(v, info.records);
+    append_be64(v, info.last_seen_ms);
+    append_be64(v, bytes);
+    append_be64(v, info.records);
     return v;
 }
 
