@@ -60,28 +60,31 @@ prefix_table::prefix_table(table_parts parts) {
 }
 
 void prefix_table::find_burst(std::span<const proto::ip_address> in, uint32_t* out) const noexcept {
+    // IPv4 takes one load (two past a /24): prefetching the chunk's entries and then looking each
+    // up costs less than gathering the keys for a batch and scattering the results back, which
+    // the IPv6 walks of several dependent loads are worth.
     constexpr size_t chunk = 64;
-    uint32_t k4[chunk], r4[chunk], r6[chunk];
+    uint32_t r6[chunk];
     u128 k6[chunk];
-    uint8_t at4[chunk], at6[chunk];
+    uint8_t at6[chunk];
     for (size_t base = 0; base < in.size(); base += chunk) {
         const size_t m = std::min(chunk, in.size() - base);
-        size_t n4 = 0, n6 = 0;
+        const proto::ip_address* a = in.data() + base;
+        size_t n6 = 0;
+        uint64_t walked = 0;  // bit i: in[base + i] is in the IPv6 batch
         for (size_t i = 0; i < m; ++i) {
-            const proto::ip_address& a = in[base + i];
-            if (a.family == 4 || (a.family == 6 && is_v4_mapped(a.bytes.data()))) {
-                k4[n4] = v4_key(a.bytes.data() + (a.family == 4 ? 0 : 12));
-                at4[n4++] = static_cast<uint8_t>(i);
-            } else if (a.family == 6) {
-                k6[n6] = v6_key(a.bytes.data());
+            if (a[i].family == 4) {
+                v4_.prefetch(v4_key(a[i].bytes.data()));
+            } else if (a[i].family == 6 && !is_v4_mapped(a[i].bytes.data())) {
+                k6[n6] = v6_key(a[i].bytes.data());
                 at6[n6++] = static_cast<uint8_t>(i);
-            } else {
-                out[base + i] = 0;
+                walked |= uint64_t{1} << i;
             }
         }
-        v4_.find_batch(k4, r4, n4);
         v6_.find_batch(k6, r6, n6);
-        for (size_t j = 0; j < n4; ++j) out[base + at4[j]] = r4[j];
+        // IPv4, IPv4-mapped IPv6 and empty addresses.
+        for (size_t i = 0; i < m; ++i)
+            if (!((walked >> i) & 1)) out[base + i] = find(a[i]);
         for (size_t j = 0; j < n6; ++j) {
             uint32_t v = r6[j];
             if (v >= v4_alias_base) [[unlikely]]

@@ -37,6 +37,11 @@ public:
         return e;
     }
 
+    // Starts loading the array entry find(addr) reads first.
+    void prefetch(uint32_t addr) const noexcept {
+        if (!tbl24_.empty()) __builtin_prefetch(&tbl24_[addr >> 8]);
+    }
+
     void find_batch(const uint32_t* addrs, uint32_t* out, size_t n) const noexcept {
         for (size_t i = 0; i < n; ++i) out[i] = find(addrs[i]);
     }
