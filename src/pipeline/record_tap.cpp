@@ -33,6 +33,9 @@ struct entry_head {
 
 constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
 
+// How far the consumer reads before it hands the space back (a 64 KiB ring's smallest step).
+constexpr uint64_t head_publish_step = 16 << 10;
+
 }  // namespace
 
 struct record_tap::ring {
@@ -106,10 +109,17 @@ size_t record_tap::drain_into(void (*f)(void*, const tapped_datagram&), void* ct
     ring& r = *ring_;
     size_t n = 0;
     uint64_t head = r.head.load(std::memory_order_relaxed);
+    uint64_t published = head;
     for (;;) {
         if (head == r.tail_seen) {
             r.tail_seen = r.tail.load(std::memory_order_acquire);
             if (head == r.tail_seen) break;
+        }
+        // The space freed goes back to the worker in steps, not a datagram at a time: each
+        // store takes the line holding `head` from a worker that reads it at a full ring.
+        if (head - published >= head_publish_step) {
+            r.head.store(head, std::memory_order_release);
+            published = head;
         }
         const uint8_t* p = r.at(head);
         entry_head h;
@@ -145,8 +155,8 @@ size_t record_tap::drain_into(void (*f)(void*, const tapped_datagram&), void* ct
             n += data;
         }
         head += h.size;
-        r.head.store(head, std::memory_order_release);
     }
+    r.head.store(head, std::memory_order_release);
     return n;
 }
 

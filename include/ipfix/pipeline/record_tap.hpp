@@ -90,10 +90,13 @@ private:
     struct ring;
     size_t drain_into(void (*f)(void*, const tapped_datagram&), void* ctx);
 
-    std::unique_ptr<ring> ring_;
+    // What the worker reads on every datagram, on a line of its own: the consumer's decoder
+    // writes its counters on every datagram it decodes again, and sharing a line with them cost
+    // the worker a cache miss a datagram.
+    alignas(64) std::unique_ptr<ring> ring_;
     std::atomic<bool> listening_{false};
     std::atomic<uint64_t> dropped_records_{0};
-    proto::decoder decoder_;          // consumer side
+    alignas(64) proto::decoder decoder_;  // consumer side
     proto::decoded_message msg_;      // consumer side
     std::vector<mediate::record_values> values_;  // consumer side
     std::atomic<uint64_t> unmatched_records_{0};  // written by the consumer only
