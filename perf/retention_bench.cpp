@@ -70,6 +70,7 @@ struct run_result {
     double drain_cpu_s = 0;
     uint64_t drained = 0;
     uint64_t drops = 0;
+    uint64_t rings = 0;  // times the tap's bell woke the drain thread
     uint64_t stored_bytes = 0;
     uint64_t disk_bytes = 0;  // the SST files once the store is closed (after RocksDB's compression)
     double store_cpu_s = 0;   // RocksDB's own threads (flushes, compactions), up to the close
@@ -87,12 +88,13 @@ uint64_t wall_ms() {
 }
 
 // The control thread's part, on its own thread, as the daemon wires it: a record_feed drains
-// the tap every drain_ms and hands each datagram to the store (retention) or the summaries to
-// a consumer that drops them (tap: what a tail client costs before its filter), then ticks.
+// the tap when it passes half full (its bell) or every drain_ms and hands each datagram to the
+// store (retention) or the summaries to a consumer that drops them (tap: what a tail client
+// costs before its filter), then ticks.
 class drain_thread {
 public:
-    drain_thread(pipeline::record_tap& tap, store::retention_store* store, int drain_ms)
-        : tap_(tap), store_(store), drain_ms_(drain_ms) {
+    drain_thread(pipeline::record_tap& tap, pipeline::tap_bell& bell, store::retention_store* store, int drain_ms)
+        : tap_(tap), bell_(bell), store_(store), drain_ms_(drain_ms) {
         if (store_) {
             feed_.add({[] { return true; }, {}, [this](const pipeline::tapped_datagram& d) { store_->add(d); }});
         } else {
@@ -113,7 +115,7 @@ private:
         std::ostringstream log;
         pipeline::record_tap* const taps[] = {&tap_};
         while (!stop_.load()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(drain_ms_));
+            bell_.wait(drain_ms_);
             drained_ += feed_.poll(taps);
             if (store_) store_->tick(wall_ms(), log);
         }
@@ -124,6 +126,7 @@ private:
     }
 
     pipeline::record_tap& tap_;
+    pipeline::tap_bell& bell_;
     store::retention_store* store_;
     int drain_ms_;
     pipeline::record_feed feed_;
@@ -161,6 +164,8 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
     pipeline::flow_worker worker(cfg, &db);
     // The daemon's size; alone: a pass (~115 bytes a record on the bench capture) with room.
     pipeline::record_tap tap(m == mode::alone ? size_t{1} << 27 : size_t{1} << 24);
+    pipeline::tap_bell bell;
+    tap.ring_at_half(&bell);
     worker.tap_records(&tap);
     std::unique_ptr<store::retention_store> store;
     if (m == mode::retention || m == mode::alone) store = store::retention_store::open(store_dir, {});
@@ -169,7 +174,7 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
     if (m == mode::spin) spin = std::make_unique<spin_thread>();
     if (m == mode::tap || m == mode::retention) {
         tap.listen(true);
-        drain = std::make_unique<drain_thread>(tap, store.get(), s.drain_ms);
+        drain = std::make_unique<drain_thread>(tap, bell, store.get(), s.drain_ms);
     }
     tap.listen(m == mode::alone || tap.listening());
     sink out;
@@ -189,13 +194,14 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
     }
     r.records = worker.decode_counters().records;
     if (spin) spin->finish();
-    if (m == mode::alone) drain = std::make_unique<drain_thread>(tap, store.get(), s.drain_ms);
+    if (m == mode::alone) drain = std::make_unique<drain_thread>(tap, bell, store.get(), s.drain_ms);
     if (drain) {
         drain->finish();
         r.drained = drain->drained();
         r.drain_cpu_s = drain->cpu_s();
     }
     r.drops = tap.drops();
+    r.rings = tap.rings();
     if (store) {
         r.stored_bytes = store->counters().bytes_held;
         store.reset();  // flushes the memtables
@@ -298,7 +304,10 @@ int main(int argc, char** argv) {
                 std::printf("  rep %d %-9s %9.0f records/s (worker CPU %.3f s), drained %llu, dropped %llu", rep,
                             mode_names[i], rate[i].back(), r.worker_cpu_s, static_cast<unsigned long long>(r.drained),
                             static_cast<unsigned long long>(r.drops));
-                if (r.drained) std::printf(", drain thread %.0f ns/record", drain_ns[i].back());
+                if (r.drained) {
+                    std::printf(", woken %llu times at half full, drain thread %.0f ns/record",
+                                static_cast<unsigned long long>(r.rings), drain_ns[i].back());
+                }
                 if (m == mode::retention || m == mode::alone) {
                     const double kept = static_cast<double>(std::max<uint64_t>(1, r.drained));
                     std::printf(", stored %.1f bytes/record (%.1f on disk), RocksDB threads %.0f ns/record",

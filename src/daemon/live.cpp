@@ -1,15 +1,20 @@
 #include "live.hpp"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <span>
 #include <sstream>
+#include <system_error>
 #include <vector>
 
 #include "ipfix/enrich/as_database.hpp"
@@ -137,11 +142,29 @@ void reload(const config::daemon_config& running, enrich::as_database* db, std::
 
 int run_live(const config::daemon_config& config, std::ostream& log) {
     // Signals go to this (control) thread only: blocked before the EAL starts its lcore
-    // threads, which inherit the mask, then taken with sigtimedwait.
+    // threads, which inherit the mask, then read from a signalfd beside the taps' bell.
     sigset_t signals;
     sigemptyset(&signals);
     for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd < 0) {
+        log << log::error << "ipfix-enricher: signalfd: " << std::strerror(errno) << "\n";
+        return 1;
+    }
+    struct fd_closer {
+        int fd;
+        ~fd_closer() { ::close(fd); }
+    } const close_signal_fd{signal_fd};
+    // Rung by a worker's record tap passing half full, so the records are drained before it
+    // overflows rather than on the next tick.
+    std::unique_ptr<pipeline::tap_bell> bell;
+    try {
+        bell = std::make_unique<pipeline::tap_bell>();
+    } catch (const std::system_error& e) {
+        log << log::error << "ipfix-enricher: " << e.what() << "\n";
+        return 1;
+    }
 
     std::unique_ptr<enrich::as_database> db;
     if (config.enrichment.enabled) {
@@ -178,6 +201,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
                                                  : nullptr;
     pipe.on_worker_ready([&](size_t i, pipeline::flow_worker& w) {
         w.share_stream_state(&stream_states);
+        if (w.tap() != nullptr) w.tap()->ring_at_half(bell.get());
         if (stored_templates) stored_templates->attach(i, w);
     });
     // The stats port binds before the pipeline starts: a port in use (most often a second
@@ -235,15 +259,21 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         // Whole datagrams: the store encodes their records without summaries.
         records.add({[] { return true; }, {}, [&](const pipeline::tapped_datagram& d) { retained->add(d); }});
     }
-    // Records are drained every tenth of a second (a tap holds about that much at full rate);
-    // the rest of the housekeeping runs once a second.
+    // Records are drained when a tap passes half full (at full rate a tap holds some 15 ms of a
+    // worker's records) and at least every tenth of a second; the rest of the housekeeping runs
+    // once a second.
     using control_clock = std::chrono::steady_clock;
     auto next_second = control_clock::now();
     for (;;) {
-        timespec wait{0, 100'000'000};
-        siginfo_t info{};
-        const int sig = sigtimedwait(&signals, &info, &wait);
+        pollfd waits[2] = {{signal_fd, POLLIN, 0}, {bell->fd(), POLLIN, 0}};
+        (void)poll(waits, 2, 100);
+        int sig = 0;
+        if (waits[0].revents & POLLIN) {
+            signalfd_siginfo info{};
+            if (read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) sig = static_cast<int>(info.ssi_signo);
+        }
         if (sig == SIGTERM || sig == SIGINT) break;
+        bell->answer();  // before the drain: a tap passing half full during it rings again
         if (sig == SIGHUP) {
             sd_notify(0, "RELOADING=1");
             reload(config, db.get(), log);

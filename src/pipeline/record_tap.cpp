@@ -1,8 +1,14 @@
 #include "ipfix/pipeline/record_tap.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace ipfix::pipeline {
 namespace {
@@ -54,7 +60,31 @@ struct record_tap::ring {
     uint64_t tail_seen = 0;                     // consumer's copy of tail
     alignas(64) std::atomic<uint64_t> tail{0};  // producer's position
     uint64_t head_seen = 0;                     // producer's copy of head
+    uint64_t wake_at = capacity / 2;            // producer's: where it next looks whether to ring
 };
+
+tap_bell::tap_bell() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+tap_bell::~tap_bell() { ::close(fd_); }
+
+void tap_bell::ring() {
+    const uint64_t one = 1;
+    // Fails only with the counter near 2^64 (EAGAIN): rung already.
+    [[maybe_unused]] const ssize_t n = ::write(fd_, &one, sizeof one);
+}
+
+bool tap_bell::answer() {
+    uint64_t count = 0;
+    return ::read(fd_, &count, sizeof count) == static_cast<ssize_t>(sizeof count);
+}
+
+bool tap_bell::wait(int timeout_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    (void)::poll(&p, 1, timeout_ms);  // EINTR: answered as it stands
+    return answer();
+}
 
 record_tap::record_tap(size_t bytes, proto::decoder_config decoding)
     : ring_(std::make_unique<ring>(bytes)), decoder_(decoding) {}
@@ -103,6 +133,22 @@ void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint
         p += sizeof pv;
     }
     r.tail.store(tail + skip + need, std::memory_order_release);
+    if (bell_ != nullptr && tail + skip + need >= r.wake_at) passed_half(tail + skip + need);
+}
+
+// Reads the consumer's position only here, once per half ring at most: at the ring's half-full
+// mark, or half a ring after the last ring.
+void record_tap::passed_half(uint64_t tail) {
+    ring& r = *ring_;
+    const uint64_t half = r.capacity / 2;
+    r.head_seen = r.head.load(std::memory_order_acquire);
+    if (tail - r.head_seen >= half) {
+        bell_->ring();
+        rings_.store(rings_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        r.wake_at = tail + half;
+    } else {
+        r.wake_at = r.head_seen + half;
+    }
 }
 
 size_t record_tap::drain_into(void (*f)(void*, const tapped_datagram&), void* ctx) {

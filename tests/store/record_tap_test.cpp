@@ -190,3 +190,74 @@ TEST_CASE("tap: records whose template went with a dropped datagram are skipped 
     CHECK(got[0].destination.to_string() == "10.0.0.2");
     CHECK(tap.unmatched() == 1);
 }
+
+TEST_CASE("tap: the bell rings once as a push leaves the tap half full; a consumer draining at each ring loses nothing",
+          "[tap]") {
+    // The smallest tap (64 KiB): a datagram of 1000 records (over 26 KiB with its enrichment)
+    // leaves it under half full, two leave it over half full, three do not fit.
+    const config::daemon_config cfg;
+    pipeline::flow_worker w(cfg, nullptr);
+    pipeline::record_tap tap(1);
+    pipeline::tap_bell bell;
+    tap.ring_at_half(&bell);
+    tap.listen(true);
+    w.tap_records(&tap);
+    null_sink sink;
+    auto big = [](uint16_t first_port) {
+        ipfix_builder m({.domain = 1});
+        m.template_set().template_record(256, {{8, 4}, {12, 4}, {7, 2}}).data_set(256);
+        for (uint16_t i = 0; i < 1000; ++i) {
+            m.ipv4("10.0.0.1").ipv4("10.0.0.2").u16(static_cast<uint16_t>(first_port + i));
+        }
+        return m.build();
+    };
+    auto drain_ports = [&tap](std::vector<uint16_t>& ports) {
+        return tap.drain([&](const pipeline::flow_summary& s) { ports.push_back(s.source_port); });
+    };
+
+    w.process(endpoint(), big(0), 1000, sink);
+    CHECK(tap.rings() == 0);
+    CHECK_FALSE(bell.answer());
+    w.process(endpoint(), big(1000), 1000, sink);
+    CHECK(tap.rings() == 1);
+    CHECK(bell.wait(0));
+    CHECK_FALSE(bell.answer());  // answered: silent until rung again
+
+    // Nobody drains: the third datagram overflows, dropped and counted, and the bell is not
+    // rung again for it.
+    w.process(endpoint(), big(2000), 1000, sink);
+    CHECK(tap.drops() == 1000);
+    CHECK(tap.rings() == 1);
+    CHECK_FALSE(bell.answer());
+    std::vector<uint16_t> ports;
+    CHECK(drain_ports(ports) == 2000);
+
+    // A consumer that drains whenever rung, as the daemon's control thread does: 100 datagrams
+    // (40 times the tap) all arrive, in order, and each ring finds one or two datagrams waiting
+    // (one where the entry skipped the ring's end), never a full tap.
+    ports.clear();
+    const uint64_t rings_before = tap.rings();
+    size_t at_ring_min = SIZE_MAX, at_ring_max = 0;
+    for (uint16_t k = 0; k < 100; ++k) {
+        w.process(endpoint(), big(static_cast<uint16_t>(k * 1000 % 60000)), 1000, sink);
+        if (bell.answer()) {
+            const size_t n = drain_ports(ports);
+            at_ring_min = std::min(at_ring_min, n);
+            at_ring_max = std::max(at_ring_max, n);
+        }
+    }
+    const uint64_t rung = tap.rings() - rings_before;
+    CHECK(rung >= 50);
+    CHECK(rung <= 100);
+    CHECK(at_ring_min >= 1000);
+    CHECK(at_ring_max == 2000);
+    drain_ports(ports);
+    REQUIRE(ports.size() == 100'000);
+    for (size_t i = 0; i < ports.size(); ++i) {
+        if (ports[i] != static_cast<uint16_t>(i % 1000 + i / 1000 * 1000 % 60000)) {
+            FAIL("record " << i << " out of order: port " << ports[i]);
+        }
+    }
+    CHECK(tap.drops() == 1000);  // the one overflow above, no more
+    CHECK(tap.unmatched() == 0);
+}
