@@ -44,9 +44,19 @@ uint64_t zigzag(uint64_t from, uint64_t to) {
 
 // Family byte, then the address's bytes (4, 16 or none).
 uint8_t* put_address(uint8_t* p, const uint8_t* bytes, uint8_t length) {
-    *p++ = length == 4 ? 4 : length == 16 ? 6 : 0;
-    std::memcpy(p, bytes, length);
-    return p + length;
+    // Fixed-size copies: a memcpy of a variable length was a library call a record.
+    if (length == 4) {
+        *p++ = 4;
+        std::memcpy(p, bytes, 4);
+        return p + 4;
+    }
+    if (length == 16) {
+        *p++ = 6;
+        std::memcpy(p, bytes, 16);
+        return p + 16;
+    }
+    *p++ = 0;
+    return p;
 }
 
 }  // namespace

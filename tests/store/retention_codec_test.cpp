@@ -218,3 +218,36 @@ TEST_CASE("retention codec: a format-1 block still reads", "[retention]") {
         CHECK_FALSE(store::decode_block(std::string_view(v1).substr(0, n), [](const flow_summary&) { return true; }));
     }
 }
+
+TEST_CASE("retention codec: varints of every length read back, one byte longer past each 7-bit boundary",
+          "[retention]") {
+    // Counters, interfaces, AS numbers and flow times (a zigzag delta from the seen time, either
+    // sign) on each side of every length a varint takes, up to 10 bytes.
+    auto block_with = [](uint64_t counters, uint64_t other) {
+        store::block_encoder e;
+        flow_summary s;
+        s.seen_ms = 1'700'000'000'000;
+        s.exporter = *proto::ip_address::parse("192.0.2.1");
+        s.version = 10;
+        s.bytes = counters;
+        s.packets = counters;
+        s.input_interface = static_cast<uint32_t>(other);
+        s.source_as = static_cast<uint32_t>(other >> 32);
+        s.flow_start_ms = other;
+        e.add(s);
+        const std::string block = e.finish();
+        CHECK(decoded(block) == describe(s));
+        return block.size();
+    };
+    for (unsigned k = 1; k <= 9; ++k) {
+        const uint64_t boundary = uint64_t{1} << (7 * k);
+        INFO("2^" << 7 * k);
+        // bytes and packets: a byte longer each past the boundary
+        CHECK(block_with(boundary, 0) - block_with(boundary - 1, 0) == 2);
+        block_with(0, boundary - 1);
+        block_with(0, boundary);
+    }
+    CHECK(block_with(UINT64_MAX, 0) - block_with(uint64_t{1} << 63, 0) == 0);  // 10 bytes both
+    block_with(0, UINT64_MAX);
+    block_with(0, uint64_t{1} << 63);
+}
