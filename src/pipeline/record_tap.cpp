@@ -10,6 +10,10 @@
 #include <cstring>
 #include <system_error>
 
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 namespace ipfix::pipeline {
 namespace {
 
@@ -27,8 +31,9 @@ static_assert(sizeof(packed_values) == 16);
 constexpr uint8_t wrote_source = 1;
 constexpr uint8_t wrote_destination = 2;
 
-// Every entry starts 8-aligned with this; a size of 0 says the rest of the ring up to its end
-// is unused (the entry did not fit there) and the next entry is at the start.
+// Every entry starts 8-aligned with this, then the packed values of its records, then the
+// datagram (so that every part starts 8-aligned); a size of 0 says the rest of the ring up to
+// its end is unused (the entry did not fit there) and the next entry is at the start.
 struct entry_head {
     uint32_t size = 0;  // the whole entry, padded to 8
     uint16_t payload_length = 0;
@@ -38,6 +43,37 @@ struct entry_head {
 };
 
 constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
+static_assert(sizeof(entry_head) % 8 == 0 && sizeof(packed_values) % 8 == 0);
+
+// The worker writes the ring with non-temporal stores: the consumer reads each byte once, on
+// another core, and ordinary stores would first read each line of the 16 MiB ring into the
+// worker's cache (evicting its lookup tables) only to have the consumer's core take it back.
+// `to` is 8-aligned; the last word is padded with zeros (entries are 8-aligned too).
+void stream_out(uint8_t* to, const uint8_t* from, size_t n) {
+#if defined(__x86_64__)
+    auto* word = reinterpret_cast<long long*>(to);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        long long v;
+        std::memcpy(&v, from + i, 8);
+        _mm_stream_si64(word++, v);
+    }
+    if (i < n) {
+        long long v = 0;
+        std::memcpy(&v, from + i, n - i);
+        _mm_stream_si64(word, v);
+    }
+#else
+    std::memcpy(to, from, n);
+#endif
+}
+
+// Non-temporal stores are not ordered by the release store that publishes them.
+void stream_fence() {
+#if defined(__x86_64__)
+    _mm_sfence();
+#endif
+}
 
 // How far the consumer reads before it hands the space back (a 64 KiB ring's smallest step).
 constexpr uint64_t head_publish_step = 16 << 10;
@@ -117,10 +153,8 @@ void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint
     h.records = static_cast<uint16_t>(values.size());
     h.now_ms = now_ms;
     h.from = from;
-    std::memcpy(p, &h, sizeof h);
+    stream_out(p, reinterpret_cast<const uint8_t*>(&h), sizeof h);
     p += sizeof h;
-    std::memcpy(p, payload.data(), payload.size());
-    p += payload.size();
     for (const mediate::record_values& v : values) {
         packed_values pv;
         pv.source_as = v.source_as;
@@ -129,9 +163,11 @@ void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint
         pv.destination_country = v.destination_country;
         pv.flags = static_cast<uint8_t>((v.write_source_as ? wrote_source : 0) |
                                         (v.write_destination_as ? wrote_destination : 0));
-        std::memcpy(p, &pv, sizeof pv);
+        stream_out(p, reinterpret_cast<const uint8_t*>(&pv), sizeof pv);
         p += sizeof pv;
     }
+    stream_out(p, payload.data(), payload.size());
+    stream_fence();
     r.tail.store(tail + skip + need, std::memory_order_release);
     if (bell_ != nullptr && tail + skip + need >= r.wake_at) passed_half(tail + skip + need);
 }
@@ -175,8 +211,8 @@ size_t record_tap::drain_into(void (*f)(void*, const tapped_datagram&), void* ct
             continue;
         }
         std::memcpy(&h, p, sizeof h);
-        const std::span<const uint8_t> payload(p + sizeof h, h.payload_length);
-        const uint8_t* packed = payload.data() + payload.size();
+        const uint8_t* packed = p + sizeof h;
+        const std::span<const uint8_t> payload(packed + h.records * sizeof(packed_values), h.payload_length);
         // The datagram decodes as it did on the worker unless a template it needs travelled in
         // a datagram the ring dropped: then its records are not the worker's, and are skipped.
         if (!decoder_.decode(h.from, payload, h.now_ms, msg_) || msg_.records.size() != h.records) {
