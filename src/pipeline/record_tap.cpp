@@ -31,37 +31,33 @@ static_assert(sizeof(packed_values) == 16);
 constexpr uint8_t wrote_source = 1;
 constexpr uint8_t wrote_destination = 2;
 
-// Every entry starts 8-aligned with this, then the packed values of its records, then the
-// datagram (so that every part starts 8-aligned); a size of 0 says the rest of the ring up to
+// Every entry starts 16-aligned with this, then the packed values of its records, then the
+// datagram (so that every part starts 16-aligned, for the worker's non-temporal stores); a size of 0 says the rest of the ring up to
 // its end is unused (the entry did not fit there) and the next entry is at the start.
-struct entry_head {
-    uint32_t size = 0;  // the whole entry, padded to 8
+struct alignas(16) entry_head {
+    uint32_t size = 0;  // the whole entry, padded to 16
     uint16_t payload_length = 0;
     uint16_t records = 0;
     uint64_t now_ms = 0;
     proto::exporter_endpoint from;
 };
 
-constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
-static_assert(sizeof(entry_head) % 8 == 0 && sizeof(packed_values) % 8 == 0);
+constexpr size_t align16(size_t n) { return (n + 15) & ~size_t{15}; }
+static_assert(sizeof(entry_head) % 16 == 0 && sizeof(packed_values) == 16);
 
 // The worker writes the ring with non-temporal stores: the consumer reads each byte once, on
 // another core, and ordinary stores would first read each line of the 16 MiB ring into the
 // worker's cache (evicting its lookup tables) only to have the consumer's core take it back.
-// `to` is 8-aligned; the last word is padded with zeros (entries are 8-aligned too).
+// `to` is 16-aligned; the last 16 bytes are padded with zeros (entries are 16-aligned too).
 void stream_out(uint8_t* to, const uint8_t* from, size_t n) {
 #if defined(__x86_64__)
-    auto* word = reinterpret_cast<long long*>(to);
+    auto* out = reinterpret_cast<__m128i*>(to);
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        long long v;
-        std::memcpy(&v, from + i, 8);
-        _mm_stream_si64(word++, v);
-    }
+    for (; i + 16 <= n; i += 16) _mm_stream_si128(out++, _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i)));
     if (i < n) {
-        long long v = 0;
-        std::memcpy(&v, from + i, n - i);
-        _mm_stream_si64(word, v);
+        alignas(16) uint8_t last[16] = {};
+        std::memcpy(last, from + i, n - i);
+        _mm_stream_si128(out, _mm_load_si128(reinterpret_cast<const __m128i*>(last)));
     }
 #else
     std::memcpy(to, from, n);
@@ -130,7 +126,7 @@ record_tap::~record_tap() = default;
 void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
                       std::span<const mediate::record_values> values) {
     ring& r = *ring_;
-    const size_t need = align8(sizeof(entry_head) + payload.size() + values.size() * sizeof(packed_values));
+    const size_t need = align16(sizeof(entry_head) + payload.size() + values.size() * sizeof(packed_values));
     const uint64_t tail = r.tail.load(std::memory_order_relaxed);
     const size_t room_to_end = r.capacity - (tail & r.mask);
     const size_t skip = room_to_end < need ? room_to_end : 0;
