@@ -4,6 +4,9 @@
 //   tap        the tap listening, a second thread draining it into summaries and dropping them,
 //   retention  the tap listening, the second thread packing each datagram's records into blocks and writing
 //              them to a retention_store (RocksDB, in a temp dir), as the control thread does;
+//   busy       as spin, but eight independent chains of arithmetic that keep the core's ALUs full
+//              (spin's one multiply chain waits on its latency): when the two CPUs are hyperthreads
+//              of one physical core, as a VM may not say, this is what any busy neighbour costs;
 //   spin       the tap off, a second thread spinning on registers alone: what merely having the
 //              other core busy costs the worker on this machine (shared caches, clocks, the
 //              hypervisor), the floor under any work a second thread does;
@@ -14,8 +17,8 @@
 // thread's CPU per record and the tap's drops (records the drain did not keep up with) are
 // shown, so a fast figure bought with drops is visible.
 //
-//   retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]
-//                   [--modes off,spin,tap,retention,alone]   (default: all but alone)
+//   retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--tap-kib KIB] [--dir DIR]
+//                   [--modes off,spin,busy,tap,retention,alone]   (default: off,spin,tap,retention)
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,12 +55,13 @@ struct settings {
     std::string dir;
     int reps = 3;
     int passes = 10;     // over the capture per run: about a second of work per run
-    int drain_ms = 100;  // the daemon's control thread drains every 100 ms
-    bool modes[5] = {true, true, true, true, false};
+    int drain_ms = 100;  // the daemon's control thread drains every 100 ms (or when rung)
+    int tap_kib = 16 << 10;  // the daemon's tap
+    bool modes[6] = {true, true, true, true, false, false};
 };
 
-enum class mode { off, tap, retention, spin, alone };
-constexpr const char* mode_names[] = {"off", "tap", "retention", "spin", "alone"};
+enum class mode { off, tap, retention, spin, alone, busy };
+constexpr const char* mode_names[] = {"off", "tap", "retention", "spin", "alone", "busy"};
 
 struct sink : pipeline::output_sink {
     uint64_t bytes = 0;
@@ -136,10 +140,11 @@ private:
     std::thread thread_;
 };
 
-// The spin mode's second thread: register arithmetic until stopped, no memory traffic.
+// The spin and busy modes' second thread: register arithmetic until stopped, no memory traffic;
+// `wide`: eight independent chains instead of one.
 class spin_thread {
 public:
-    spin_thread() : thread_([this] { run(); }) {}
+    explicit spin_thread(bool wide) : wide_(wide), thread_([this] { run(); }) {}
     void finish() {
         stop_ = true;
         thread_.join();
@@ -148,11 +153,20 @@ public:
 private:
     void run() {
         uint64_t x = 1;
+        uint64_t w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
         while (!stop_.load(std::memory_order_relaxed)) {
-            for (int i = 0; i < 4096; ++i) x = x * 6364136223846793005ull + 1442695040888963407ull;
+            if (!wide_) {
+                for (int i = 0; i < 4096; ++i) x = x * 6364136223846793005ull + 1442695040888963407ull;
+                continue;
+            }
+            for (int i = 0; i < 512; ++i) {
+                for (uint64_t& v : w) v = (v ^ (v << 13)) + (v >> 7) + 0x9e3779b97f4a7c15ull;
+            }
         }
+        for (uint64_t v : w) x ^= v;
         sink_ = x;
     }
+    const bool wide_;
     std::atomic<bool> stop_{false};
     volatile uint64_t sink_ = 0;
     std::thread thread_;
@@ -163,7 +177,7 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
     const double process0 = process_cpu_seconds(), main0 = perf::thread_cpu_seconds();
     pipeline::flow_worker worker(cfg, &db);
     // The daemon's size; alone: a pass (~115 bytes a record on the bench capture) with room.
-    pipeline::record_tap tap(m == mode::alone ? size_t{1} << 27 : size_t{1} << 24);
+    pipeline::record_tap tap(m == mode::alone ? size_t{1} << 27 : size_t(s.tap_kib) << 10);
     pipeline::tap_bell bell;
     tap.ring_at_half(&bell);
     worker.tap_records(&tap);
@@ -171,7 +185,7 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
     if (m == mode::retention || m == mode::alone) store = store::retention_store::open(store_dir, {});
     std::unique_ptr<drain_thread> drain;
     std::unique_ptr<spin_thread> spin;
-    if (m == mode::spin) spin = std::make_unique<spin_thread>();
+    if (m == mode::spin || m == mode::busy) spin = std::make_unique<spin_thread>(m == mode::busy);
     if (m == mode::tap || m == mode::retention) {
         tap.listen(true);
         drain = std::make_unique<drain_thread>(tap, bell, store.get(), s.drain_ms);
@@ -221,7 +235,7 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-bool parse_modes(std::string_view list, bool (&on)[5]) {
+bool parse_modes(std::string_view list, bool (&on)[6]) {
     std::fill(std::begin(on), std::end(on), false);
     while (!list.empty()) {
         const size_t comma = list.find(',');
@@ -250,6 +264,8 @@ bool parse_args(int argc, char** argv, settings& s) {
                 if (!number(s.passes)) return false;
             } else if (a == "--drain-ms") {
                 if (!number(s.drain_ms)) return false;
+            } else if (a == "--tap-kib") {
+                if (!number(s.tap_kib)) return false;
             } else if (a == "--db") {
                 s.db = v;
             } else if (a == "--dir") {
@@ -273,8 +289,8 @@ bool parse_args(int argc, char** argv, settings& s) {
 int main(int argc, char** argv) {
     settings s;
     if (!parse_args(argc, argv, s)) {
-        std::fprintf(stderr, "usage: retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--dir DIR]"
-                             " [--modes off,spin,tap,retention,alone]\n");
+        std::fprintf(stderr, "usage: retention_bench CAPTURE.pcap --db AS.mmdb [--reps N] [--passes N] [--drain-ms MS] [--tap-kib KIB] [--dir DIR]"
+                             " [--modes off,spin,busy,tap,retention,alone]\n");
         return 2;
     }
     try {
@@ -288,12 +304,13 @@ int main(int argc, char** argv) {
         namespace fs = std::filesystem;
         const fs::path base = s.dir.empty() ? fs::temp_directory_path() : fs::path(s.dir);
         const fs::path dir = base / ("retention_bench." + std::to_string(::getpid()));
-        std::printf("retention_bench: %zu datagrams x %d passes, %d reps, drain every %d ms, store in %s\n",
-                    capture.datagrams.size(), s.passes, s.reps, s.drain_ms, dir.c_str());
-        std::vector<double> rate[5], drain_ns[5], store_ns;
-        uint64_t drops[5] = {};
+        std::printf("retention_bench: %zu datagrams x %d passes, %d reps, a %d KiB tap drained at half full or every %d ms,"
+                    " store in %s\n",
+                    capture.datagrams.size(), s.passes, s.reps, s.tap_kib, s.drain_ms, dir.c_str());
+        std::vector<double> rate[6], drain_ns[6], store_ns;
+        uint64_t drops[6] = {};
         for (int rep = 0; rep < s.reps; ++rep) {
-            for (mode m : {mode::off, mode::spin, mode::tap, mode::retention, mode::alone}) {
+            for (mode m : {mode::off, mode::spin, mode::busy, mode::tap, mode::retention, mode::alone}) {
                 if (!s.modes[static_cast<size_t>(m)]) continue;
                 fs::remove_all(dir);
                 const run_result r = run(m, capture, cfg, db, s, (dir / "retention").string());
@@ -332,6 +349,10 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(drops[2]));
         std::printf("spin/off = %.3f: the cost of a busy second core alone; retention/spin = %.3f\n", spun / off,
                     ret / spun);
+        if (!rate[5].empty()) {
+            std::printf("busy/off = %.3f: the cost of a second core keeping its ALUs busy; retention/busy = %.3f\n",
+                        median(rate[5]) / off, ret / median(rate[5]));
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "retention_bench: %s\n", e.what());
         return 1;
