@@ -64,6 +64,18 @@ mediator::mediator(mediator_config config) : config_(config) {
     buffer_.resize(std::max(config_.max_payload, v5_header_size + 30 * v5_record_size));
 }
 
+void mediator::set_max_payload(size_t bytes, datagram_sink& sink) {
+    flush(sink);
+    for (auto& [key, s] : streams_) {
+        if (s.open.begun && s.open.w && !s.open.w->empty()) emit(s, sink);
+        // Each stream's writer is made again, at the new size, by its next message.
+        s.open.w.reset();
+        s.open.begun = false;
+    }
+    config_.max_payload = std::clamp<size_t>(bytes, 64, 65507);
+    buffer_.resize(std::max(config_.max_payload, v5_header_size + 30 * v5_record_size));
+}
+
 mediator::out_stream& mediator::stream_for(const proto::stream_key& key) {
     auto it = streams_.find(key);
     if (it != streams_.end()) return it->second;

@@ -301,6 +301,32 @@ TEST_CASE("packedOutputSplitsAtThePayloadLimit", "[mediate]") {
     check_numbered(c, 120);
 }
 
+TEST_CASE("payloadLimitChangedLiveSendsWhatIsOpenThenSplitsAtTheNewOne", "[mediate]") {
+    // A collector's MTU changed on reload (mtu: auto): nothing open is lost or re-split, the
+    // sequence runs on, and the template is not sent again.
+    mediate::mediator_config cfg;
+    cfg.pack = true;
+    cfg.max_payload = 200;
+    pipeline p(cfg);
+    for (uint32_t m = 0; m < 4; ++m) run_numbered(p, m);
+    REQUIRE(p.sink.datagrams.size() == 1);  // 6 records beside the template; 6 more open
+    p.med.set_max_payload(300, p.sink);
+    CHECK(p.med.max_payload() == 300);
+    REQUIRE(p.sink.datagrams.size() == 2);
+    for (uint32_t m = 4; m < 40; ++m) run_numbered(p, m);
+    p.med.flush(p.sink);
+    collector c;
+    c.take(p.sink.datagrams);
+    for (size_t i = 0; i < p.sink.datagrams.size(); ++i) CHECK(p.sink.datagrams[i].size() <= (i < 2 ? 200u : 300u));
+    // After the change: 16 + 4 + 13 * 21 = 293 bytes, 13 records a message, 4 in the last.
+    std::vector<size_t> expected{6, 6};
+    expected.resize(10, 13);
+    expected.push_back(4);
+    CHECK(c.records_per_message == expected);
+    check_numbered(c, 120);
+    CHECK(p.med.counters().templates_sent == 1);
+}
+
 TEST_CASE("templateResentOnRefreshIntervalWithExplicitClock", "[mediate]") {
     mediate::mediator_config cfg;
     cfg.template_refresh_ms = 10'000;

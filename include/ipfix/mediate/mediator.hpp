@@ -89,6 +89,11 @@ public:
     // Sends every output message still open (pack only; a no-op otherwise).
     void flush(datagram_sink& sink);
 
+    // Messages are split at `bytes` from now on (a collector's MTU changed on reload): what is
+    // open goes out first, at the old size.
+    void set_max_payload(size_t bytes, datagram_sink& sink);
+    size_t max_payload() const { return config_.max_payload; }
+
     // Output domains and sequence numbers come from, and go to, `r` (slot `collector`) from now
     // on: shared with the other workers' mediators and kept across restarts. Null: this
     // mediator's own (offline). Set before the first message; `r` must outlive the mediator.
