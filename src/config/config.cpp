@@ -356,7 +356,17 @@ void read_forwarding(const section& s, forwarding_config& f, const general_confi
         c.read_enum("version", col.version, {{"same", output_version::same}, {"ipfix", output_version::ipfix}});
         c.read_enum("source_address", col.source_address,
                     {{"own", source_address_mode::own}, {"exporter", source_address_mode::exporter}});
-        c.read_uint("mtu", col.mtu, 576, 9216);
+        if (const YAML::Node m = c.get("mtu"); m && !(m.IsScalar() && m.Scalar() == "auto")) {
+            if (!m.IsScalar()) c.fail(m, c.key("mtu"), "must be auto or a number");
+            uint64_t v = 0;
+            const std::string& t = m.Scalar();
+            auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+            if (ec != std::errc() || p != t.data() + t.size() || v < min_mtu || v > max_mtu) {
+                c.fail(m, c.key("mtu"), "must be auto or a number between " + std::to_string(min_mtu) + " and " +
+                                            std::to_string(max_mtu) + ", not '" + t + "'");
+            }
+            col.mtu = static_cast<uint16_t>(v);
+        }
         c.read_enum("transport", col.transport, {{"udp", collector_transport::udp}, {"tcp", collector_transport::tcp}});
         c.read_uint("spool_max_bytes", col.spool_max_bytes, 65536, uint64_t{1} << 40);
         if (col.transport == collector_transport::tcp && col.version != output_version::ipfix) {

@@ -12,12 +12,17 @@ proto::decoder_config decoder_settings(const config::daemon_config& c) {
 
 namespace {
 
+// The UDP payload that fits an IP packet of `mtu` bytes toward `col`.
+size_t payload_room(const config::collector_config& col, uint16_t mtu) {
+    return size_t{mtu} - (col.address.family == 6 ? 48u : 28u);
+}
+
 mediate::mediator_config mediator_settings(const config::daemon_config& c, const config::collector_config& col,
-                                           bool batched) {
+                                           uint16_t mtu, bool batched) {
     mediate::mediator_config m;
     m.output = col.version == config::output_version::ipfix ? mediate::output_version::ipfix
                                                             : mediate::output_version::same_as_input;
-    m.max_payload = size_t{col.mtu} - (col.address.family == 6 ? 48u : 28u);
+    m.max_payload = payload_room(col, mtu);
     m.template_refresh_ms = uint64_t{c.forwarding.template_refresh_seconds} * 1000;
     m.template_refresh_packets = c.forwarding.template_refresh_packets;
     if (col.transport == config::collector_transport::tcp) {
@@ -42,13 +47,25 @@ struct flow_worker::collector_sink : mediate::datagram_sink {
     void emit(std::span<const uint8_t> datagram) override { out.emit(index, datagram); }
 };
 
-flow_worker::flow_worker(const config::daemon_config& config, const enrich::as_database* db, bool batched)
+flow_worker::flow_worker(const config::daemon_config& config, const enrich::as_database* db, bool batched,
+                         std::span<const uint16_t> mtus)
     : config_(config), decoder_(decoder_settings(config)) {
     if (db != nullptr && config.enrichment.enabled) reader_ = std::make_unique<enrich::as_database::reader>(*db);
-    for (const config::collector_config& col : config.forwarding.collectors) {
-        collectors_.push_back({mediate::mediator(mediator_settings(config, col, batched)),
-                               col.source_address == config::source_address_mode::exporter});
+    for (size_t i = 0; i < config.forwarding.collectors.size(); ++i) {
+        const config::collector_config& col = config.forwarding.collectors[i];
+        uint16_t mtu = i < mtus.size() ? mtus[i] : config::mtu_auto;
+        if (mtu == config::mtu_auto) mtu = col.mtu == config::mtu_auto ? config::fallback_mtu : col.mtu;
+        collectors_.push_back({mediate::mediator(mediator_settings(config, col, mtu, batched)),
+                               col.source_address == config::source_address_mode::exporter, mtu});
     }
+}
+
+void flow_worker::set_mtu(size_t collector, uint16_t mtu, output_sink& sink) {
+    collector_state& c = collectors_[collector];
+    if (c.mtu == mtu) return;
+    collector_sink tagged(sink, collector);
+    c.mediator.set_max_payload(payload_room(config_.forwarding.collectors[collector], mtu), tagged);
+    c.mtu = mtu;
 }
 
 void flow_worker::process(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,

@@ -30,6 +30,7 @@ TEST_CASE("emptyConfigGivesSeedDefaults", "[config]") {
     REQUIRE(c.forwarding.collectors.size() == 1);
     CHECK(c.forwarding.collectors[0].host == "127.0.0.1");
     CHECK(c.forwarding.collectors[0].port == 2056);
+    CHECK(c.forwarding.collectors[0].mtu == config::mtu_auto);
     CHECK(c.enrichment.source == as_policy::fill);
     CHECK(c.enrichment.bad_as.contains(0));
     CHECK(c.enrichment.bad_as.contains(23456));
@@ -67,6 +68,7 @@ enrichment:
 forwarding:
   collectors:
     - host: 127.0.0.1
+      mtu: auto
     - host: "::1"
       port: 4739
       version: ipfix
@@ -85,6 +87,7 @@ io:
     CHECK(c.general.listen_port == 9995);
     REQUIRE(c.forwarding.collectors.size() == 2);
     CHECK(c.forwarding.collectors[0].port == 3000);  // general.output_port
+    CHECK(c.forwarding.collectors[0].mtu == config::mtu_auto);
     CHECK(c.forwarding.collectors[1].address.family == 6);
     CHECK(c.forwarding.collectors[1].version == config::output_version::ipfix);
     CHECK(c.forwarding.collectors[1].source_address == config::source_address_mode::exporter);
@@ -117,6 +120,16 @@ TEST_CASE("badConfigsNameFileLineAndKey", "[config]") {
     CHECK(error_of("forwarding:\n  collectors:\n    - host: 300.1.1.1\n") ==
           "test.yaml:3: forwarding.collectors[0].host: '300.1.1.1' is not an IPv4 or IPv6 address");
     CHECK(error_of("forwarding:\n  collectors:\n    - port: 1\n") == "test.yaml:3: forwarding.collectors[0].host: is required");
+    const std::string mtu_head = "forwarding:\n  collectors:\n    - host: 10.0.0.1\n      mtu: ";
+    CHECK(error_of(mtu_head + "575\n") ==
+          "test.yaml:4: forwarding.collectors[0].mtu: must be auto or a number between 576 and 9216, not '575'");
+    CHECK(error_of(mtu_head + "9217\n") ==
+          "test.yaml:4: forwarding.collectors[0].mtu: must be auto or a number between 576 and 9216, not '9217'");
+    CHECK(error_of(mtu_head + "Auto\n") ==
+          "test.yaml:4: forwarding.collectors[0].mtu: must be auto or a number between 576 and 9216, not 'Auto'");
+    CHECK(error_of(mtu_head + "1500b\n") ==
+          "test.yaml:4: forwarding.collectors[0].mtu: must be auto or a number between 576 and 9216, not '1500b'");
+    CHECK(error_of(mtu_head + "[1500]\n") == "test.yaml:4: forwarding.collectors[0].mtu: must be auto or a number");
     CHECK(error_of("enrichment:\n  asn_database: x\n  source: sometimes\n") ==
           "test.yaml:3: enrichment.source: must be one of: fill, override, never");
     CHECK(error_of("enrichment:\n  asn_database: x\n  bad_as: [\"10-5\"]\n") ==
@@ -168,6 +181,7 @@ TEST_CASE("shippedDefaultConfigParses", "[config]") {
     CHECK(c.enrichment.asn_database == "/var/lib/ipfix-enricher/asn.mmdb");
     REQUIRE(c.forwarding.collectors.size() == 1);
     CHECK(c.forwarding.collectors[0].port == 2056);
+    CHECK(c.forwarding.collectors[0].mtu == config::mtu_auto);
     CHECK(c.enrichment.bad_as.contains(23456));
     CHECK(c.enrichment.names_pen == 0);
 }

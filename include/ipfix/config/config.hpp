@@ -57,13 +57,22 @@ enum class source_address_mode : uint8_t { own, exporter };
 // is down or slow (store.path), replayed in order when it is back.
 enum class collector_transport : uint8_t { udp, tcp };
 
+// A collector's MTU: `auto` (the shipped default) or 576..9216. Auto is the MTU of the route
+// toward the collector (the socket backend asks the kernel; the dpdk backend takes the port's
+// MTU), at most max_mtu: the largest IP packet an mbuf holds whole (dpdk_env::data_room).
+// Where nothing can be asked (offline, TCP collectors) auto means fallback_mtu.
+inline constexpr uint16_t mtu_auto = 0;
+inline constexpr uint16_t min_mtu = 576;
+inline constexpr uint16_t max_mtu = 9216;
+inline constexpr uint16_t fallback_mtu = 1500;
+
 struct collector_config {
     std::string host;
     proto::ip_address address;
     uint16_t port = 2056;
     output_version version = output_version::same;
     source_address_mode source_address = source_address_mode::own;
-    uint16_t mtu = 1500;
+    uint16_t mtu = mtu_auto;  // or min_mtu..max_mtu
     collector_transport transport = collector_transport::udp;
     uint64_t spool_max_bytes = 256ull << 20;  // tcp: the spool's cap; the oldest goes beyond it
 };

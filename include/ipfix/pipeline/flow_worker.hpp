@@ -43,13 +43,19 @@ public:
     // otherwise each datagram's output is complete when process() returns. Collectors that keep
     // the exporter's address are never packed: their datagrams are sent as from the exporter of
     // the datagram being processed.
-    flow_worker(const config::daemon_config& config, const enrich::as_database* db, bool batched = false);
+    // `mtus`: each collector's MTU as resolved for `mtu: auto` (live_pipeline asks the backend);
+    // empty, or 0 for a collector: its configured number, or config::fallback_mtu for auto.
+    flow_worker(const config::daemon_config& config, const enrich::as_database* db, bool batched = false,
+                std::span<const uint16_t> mtus = {});
 
     // Runs one export datagram from `from` through every stage; output goes to `sink`.
     void process(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
                  output_sink& sink);
     // Sends what batched output still holds.
     void flush(output_sink& sink);
+    // Collector `collector`'s output is split at `mtu` from now on; what is open goes first.
+    void set_mtu(size_t collector, uint16_t mtu, output_sink& sink);
+    uint16_t mtu(size_t collector) const { return collectors_[collector].mtu; }
 
     const proto::decode_counters& decode_counters() const { return decoder_.counters(); }
     const enrich_counters& enrichment_counters() const { return enrich_counters_; }
@@ -80,6 +86,7 @@ private:
     struct collector_state {
         mediate::mediator mediator;
         bool keeps_exporter_address;
+        uint16_t mtu;
     };
     struct collector_sink;
     void pass_template_changes(uint64_t now_ms);
