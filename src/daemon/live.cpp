@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -79,9 +80,10 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
     for (size_t i = 0; !collectors && i < a.forwarding.collectors.size(); ++i) {
         const auto& x = a.forwarding.collectors[i];
         const auto& y = b.forwarding.collectors[i];
+        // The MTU is not among them: a reload applies it (see reload_mtus).
         collectors = x.address != y.address || x.port != y.port || x.version != y.version ||
-                     x.source_address != y.source_address || x.mtu != y.mtu ||
-                     x.transport != y.transport || x.spool_max_bytes != y.spool_max_bytes;
+                     x.source_address != y.source_address || x.transport != y.transport ||
+                     x.spool_max_bytes != y.spool_max_bytes;
     }
     if (collectors) out.push_back("forwarding.collectors");
     if (a.forwarding.template_refresh_seconds != b.forwarding.template_refresh_seconds ||
@@ -111,12 +113,34 @@ std::vector<std::string> needs_restart(const config::daemon_config& a, const con
     return out;
 }
 
-void reload(const config::daemon_config& running, enrich::as_database* db, std::ostream& log) {
+void log_mtus(std::ostream& log, const char* prefix, const std::vector<pipeline::mtu_choice>& mtus) {
+    for (const pipeline::mtu_choice& m : mtus) {
+        if (m.warning) log << log::warning;
+        log << prefix << m.note << "\n";
+    }
+}
+
+// The collectors' MTUs asked again (a route may have changed), with the reloaded file's `mtu`
+// settings when its collectors are otherwise the running ones, else the running settings.
+void reload_mtus(const config::daemon_config& running, const config::daemon_config* next,
+                 pipeline::live_pipeline& pipe, std::ostream& log) {
+    bool same = next != nullptr;
+    if (same) {
+        const std::vector<std::string> restart = needs_restart(running, *next);
+        same = std::ranges::find(restart, "forwarding.collectors") == restart.end();
+    }
+    const auto& collectors = same ? next->forwarding.collectors : running.forwarding.collectors;
+    log_mtus(log, "ipfix-enricher: reload: ", pipe.update_mtus(collectors));
+}
+
+void reload(const config::daemon_config& running, enrich::as_database* db, pipeline::live_pipeline& pipe,
+            std::ostream& log) {
     config::daemon_config next;
     try {
         next = config::load_file(running.path);
     } catch (const config::config_error& e) {
         log << log::error << "ipfix-enricher: reload refused, the running configuration stays: " << e.what() << "\n";
+        reload_mtus(running, nullptr, pipe, log);
         return;
     }
     // The new level first, so that it already governs what this reload says.
@@ -124,6 +148,7 @@ void reload(const config::daemon_config& running, enrich::as_database* db, std::
     for (const std::string& what : needs_restart(running, next)) {
         log << log::warning << "ipfix-enricher: reload: " << what << " changed; takes effect after a restart\n";
     }
+    reload_mtus(running, &next, pipe, log);
     if (db == nullptr) return;
     // The database paths of the file as it is now: the usual reason for a reload is new data.
     const std::vector<std::string> paths = database_paths(next.enrichment);
@@ -238,6 +263,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         << config.performance.workers << " worker" << (config.performance.workers == 1 ? "" : "s") << ", "
         << (config.io.layout == config::pipeline_layout::fused ? "fused" : "split") << " layout), forwarding to "
         << config.forwarding.collectors.size() << " collector(s)\n";
+    log_mtus(log, "ipfix-enricher: ", pipe.mtus());
     if (stats_port) {
         stats_port->start();
         log << "ipfix-enricher: stats port on " << stats::endpoint_text(config.general.stats_address, stats_port->port())
@@ -276,7 +302,7 @@ int run_live(const config::daemon_config& config, std::ostream& log) {
         bell->answer();  // before the drain: a tap passing half full during it rings again
         if (sig == SIGHUP) {
             sd_notify(0, "RELOADING=1");
-            reload(config, db.get(), log);
+            reload(config, db.get(), pipe, log);
             sd_notify(0, "READY=1");
         }
         records.poll(taps);

@@ -88,8 +88,9 @@ collector_tx_counters& collector_tx_counters::operator+=(const collector_tx_coun
 }
 
 struct live_pipeline::worker {
-    worker(const config::daemon_config& c, const enrich::as_database* db, std::unique_ptr<datagram_sender> s)
-        : flow(c, db, true), tx(std::move(s)), sink(*tx), tap(tap_bytes, decoder_settings(c)) {
+    worker(const config::daemon_config& c, const enrich::as_database* db, std::unique_ptr<datagram_sender> s,
+           std::span<const uint16_t> mtus)
+        : flow(c, db, true, mtus), tx(std::move(s)), sink(*tx), tap(tap_bytes, decoder_settings(c)) {
         flow.tap_records(&tap);
         flow.tally_traffic(&tally);
     }
@@ -118,6 +119,7 @@ struct live_pipeline::worker {
     }
 
     unsigned lcore = 0;
+    uint32_t mtu_version = 0;  // of live_pipeline::mtu_version_, last applied
     flow_worker flow;
     std::unique_ptr<datagram_sender> tx;
     sender_sink sink;
@@ -178,6 +180,10 @@ bool live_pipeline::start(std::string& error) {
     else backend_ = make_socket_backend(config_, env_, split);
     if (!backend_->open(split ? 1 : nw, nw, error)) return false;
     listen_port_ = backend_->listen_port();
+    const std::vector<config::collector_config>& collectors = config_.forwarding.collectors;
+    update_mtus(collectors);
+    std::vector<uint16_t> mtus;
+    for (const mtu_choice& m : mtus_) mtus.push_back(m.mtu);
 
     std::vector<unsigned> ids;
     unsigned id = 0;
@@ -197,7 +203,8 @@ bool live_pipeline::start(std::string& error) {
             for (const message_queue* q : queues) any |= q != nullptr;
             if (any) tx = std::make_unique<diverting_sender>(std::move(tx), std::move(queues));
         }
-        auto w = std::make_unique<worker>(config_, db_, std::move(tx));
+        auto w = std::make_unique<worker>(config_, db_, std::move(tx), mtus);
+        w->mtu_version = mtu_version_.load(std::memory_order_relaxed);
         w->lcore = ids[next++];
         if (split) {
             const std::string name = "ipfix_w" + std::to_string(i);
@@ -243,6 +250,41 @@ bool live_pipeline::start(std::string& error) {
     return true;
 }
 
+std::vector<mtu_choice> live_pipeline::update_mtus(const std::vector<config::collector_config>& collectors) {
+    const mtu_source source = config_.io.backend == config::io_backend::dpdk ? mtu_source::port : mtu_source::route;
+    std::vector<mtu_choice> out;
+    for (size_t i = 0; i < collectors.size(); ++i) {
+        std::string why;
+        std::optional<uint32_t> path;
+        if (needs_path_mtu(collectors[i])) path = backend_->path_mtu(i, why);
+        out.push_back(choose_mtu(collectors[i], path, why, source));
+    }
+    if (!mtu_now_) {
+        mtu_now_ = std::make_unique<std::atomic<uint16_t>[]>(out.size());
+        for (size_t i = 0; i < out.size(); ++i) mtu_now_[i].store(out[i].mtu, std::memory_order_relaxed);
+        mtus_ = out;
+        return out;
+    }
+    bool changed = false;
+    for (size_t i = 0; i < out.size() && i < config_.forwarding.collectors.size(); ++i) {
+        changed |= mtu_now_[i].exchange(out[i].mtu, std::memory_order_relaxed) != out[i].mtu;
+    }
+    if (changed) mtu_version_.fetch_add(1, std::memory_order_release);
+    mtus_ = out;
+    return out;
+}
+
+// Between bursts, when nothing is open: the mediators of collectors whose MTU changed flush
+// nothing and split at the new size from the next datagram on.
+void live_pipeline::apply_mtus(worker& w) {
+    const uint32_t v = mtu_version_.load(std::memory_order_acquire);
+    if (v == w.mtu_version) return;
+    w.mtu_version = v;
+    for (size_t i = 0; i < w.flow.collector_count(); ++i) {
+        w.flow.set_mtu(i, mtu_now_[i].load(std::memory_order_relaxed), w.sink);
+    }
+}
+
 void live_pipeline::run_worker(worker& w) {
     const size_t burst = std::min<size_t>(config_.io.burst, max_burst);
     std::array<rte_mbuf*, max_burst> mbufs{};
@@ -250,6 +292,7 @@ void live_pipeline::run_worker(worker& w) {
     if (w.ring == nullptr) {
         // Fused: receive, decode, enrich, mediate, send, on this lcore.
         while (input_open_.load(std::memory_order_relaxed)) {
+            apply_mtus(w);
             const size_t n = w.source->receive({mbufs.data(), burst}, w.rx);
             const uint64_t now = wall_ms();
             for (size_t i = 0; i < n; ++i) {
@@ -269,6 +312,7 @@ void live_pipeline::run_worker(worker& w) {
     } else {
         // Split: datagrams come over the ring; run until the receiver is done and the ring empty.
         for (;;) {
+            apply_mtus(w);
             const unsigned n =
                 rte_ring_sc_dequeue_burst(w.ring, reinterpret_cast<void**>(mbufs.data()), static_cast<unsigned>(burst), nullptr);
             if (n == 0) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ipfix/io/path_mtu.hpp"
 #include "ipfix/io/raw_udp_sender.hpp"
 #include "ipfix/io/udp_receiver.hpp"
 #include "ipfix/io/udp_sender.hpp"
@@ -17,6 +18,9 @@
 
 namespace ipfix::pipeline {
 namespace {
+
+// An output datagram is copied into one mbuf: a collector's largest MTU must fit its data room.
+static_assert(config::max_mtu <= dpdk_env::data_room);
 
 constexpr size_t max_burst = 512;
 constexpr int idle_wait_ms = 1;
@@ -245,6 +249,13 @@ public:
         backend_counters c;
         for (const auto& r : receivers_) c.kernel_drops += r->kernel_drops();
         return c;
+    }
+
+    // A socket connected to the collector asks the kernel afresh each time: a route changed
+    // since the start shows on reload.
+    std::optional<uint32_t> path_mtu(size_t collector, std::string& error) const override {
+        const config::collector_config& col = config_.forwarding.collectors.at(collector);
+        return io::route_mtu({col.address, col.port}, error);
     }
 
     std::string describe() const override {

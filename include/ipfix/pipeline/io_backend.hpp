@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -123,6 +124,10 @@ public:
     // The UDP port datagrams are taken on (the kernel's pick when configured as 0).
     virtual uint16_t listen_port() const = 0;
     virtual backend_counters counters() const = 0;
+    // The MTU of the way toward collector `collector` (the config's order), for `mtu: auto`:
+    // the kernel route's (socket) or the port's (dpdk). Nullopt with `error` when it cannot be
+    // known. Asked by the control thread after open(), at start and on reload.
+    virtual std::optional<uint32_t> path_mtu(size_t collector, std::string& error) const = 0;
     // What the log says on start: "127.0.0.1:2055", "port 0 (02:..:01) 10.77.0.1/24 ...".
     virtual std::string describe() const = 0;
 };

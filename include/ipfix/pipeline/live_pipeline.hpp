@@ -26,6 +26,7 @@
 #include "ipfix/pipeline/dpdk_env.hpp"
 #include "ipfix/pipeline/flow_worker.hpp"
 #include "ipfix/pipeline/collector_health.hpp"
+#include "ipfix/pipeline/collector_mtu.hpp"
 #include "ipfix/pipeline/io_backend.hpp"
 #include "ipfix/pipeline/message_queue.hpp"
 
@@ -86,6 +87,13 @@ public:
     // Where the pipeline listens, for the log (after start()).
     std::string describe() const;
 
+    // Each collector's MTU as start() chose it (`mtu: auto` asks the backend), for the log.
+    const std::vector<mtu_choice>& mtus() const { return mtus_; }
+    // Asks the backend again for `collectors` (the running list, or a reloaded one with the
+    // same collectors in the same order, their MTUs aside) and hands the MTUs that changed to the workers, which split at them from
+    // their next burst. Control thread, after start(). Returns every collector's choice.
+    std::vector<mtu_choice> update_mtus(const std::vector<config::collector_config>& collectors);
+
     // Called with each worker's index and flow_worker once made and before its lcore runs (from
     // start(), on the caller's thread): to install state (stored templates) or attach queues.
     void on_worker_ready(std::function<void(size_t, flow_worker&)> f) { worker_ready_ = std::move(f); }
@@ -100,6 +108,7 @@ public:
 
 private:
     void run_worker(worker& w);
+    void apply_mtus(worker& w);
     void run_receiver();
 
     const config::daemon_config& config_;
@@ -112,6 +121,10 @@ private:
     std::atomic<bool> input_open_{false};
     std::atomic<bool> receiver_done_{false};
     uint16_t listen_port_ = 0;
+    std::vector<mtu_choice> mtus_;
+    // What update_mtus() publishes: the values, then the version the workers watch.
+    std::unique_ptr<std::atomic<uint16_t>[]> mtu_now_;
+    std::atomic<uint32_t> mtu_version_{0};
     std::function<void(size_t, flow_worker&)> worker_ready_;
     std::function<std::vector<message_queue*>(size_t)> divert_;
     std::function<std::vector<collector_health>()> links_;

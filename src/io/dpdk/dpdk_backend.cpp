@@ -1,6 +1,7 @@
 #include "ipfix/io/dpdk_backend.hpp"
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -509,6 +510,17 @@ public:
             c.neighbours += p.port->neighbours().resolved_now(now);
         }
         return c;
+    }
+
+    // The port's MTU as the ethdev has it (set at configure time: 1500 unless changed).
+    std::optional<uint32_t> path_mtu(size_t collector, std::string& error) const override {
+        const port_slot& p = ports_.at(routes_.at(collector).port);
+        uint16_t mtu = 0;
+        if (const int rc = rte_eth_dev_get_mtu(p.port->id(), &mtu); rc != 0) {
+            error = "port " + p.port->config().device + ": no MTU: " + rte_strerror(-rc);
+            return std::nullopt;
+        }
+        return mtu;
     }
 
     std::string describe() const override {
