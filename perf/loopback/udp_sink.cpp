@@ -35,7 +35,7 @@ namespace {
 using namespace ipfix;
 
 constexpr size_t burst = 256;
-constexpr size_t slot_bytes = 16384;  // more than any datagram our middle boxes send (MTU 1500)
+constexpr size_t slot_bytes = 16384;  // more than any datagram our middle boxes send (MTU <= 9216)
 constexpr int poll_ms = 20;  // how often a quiet socket looks at the clock and the stop flag
 
 volatile sig_atomic_t stop_requested = 0;
