@@ -14,7 +14,8 @@ and targets of issue 4 (>= 90% of direct, >= 1.5x nfacctd tee), and one JSON lin
 
 A box may be given twice with other settings: enricher/mtu=1500/workers=1/burst=64/lcores=float
 (collector MTU, else the shipped auto: 9216 on loopback; performance.workers, io.burst, EAL lcore
-threads floating over every CPU instead of pinned one per CPU); the ratios are always those of the plain 'enricher'. Two more measure the
+threads floating over every CPU instead of pinned one per CPU); enricher/retention=off turns the
+store's record history off; the ratios are always those of the plain 'enricher'. Two more measure the
 stats port under load (issue 6): enricher/scrape=100 (a client GETs /metrics and /api/v1/stats
 every 100 ms during each trial) and enricher/tail=1 (a client follows GET /api/v1/tail; tail=QUERY
 gives it a filter, e.g. tail=protocol:udp for protocol=udp); each variant is printed against the
@@ -48,7 +49,7 @@ TARGET_OF_DIRECT = 0.90
 TARGET_OF_NFACCTD = 1.5
 BOX_NAMES = {'none': 'direct (no middle box)', 'enricher': 'ipfix-enricher', 'nfacctd': 'nfacctd tee',
              'nfcapd': 'nfcapd -R'}
-ENRICHER_OPTIONS = ('mtu', 'workers', 'burst', 'lcores', 'scrape', 'tail')  # enricher/mtu=1500/lcores=float
+ENRICHER_OPTIONS = ('mtu', 'workers', 'burst', 'lcores', 'scrape', 'tail', 'retention')  # enricher/mtu=1500/retention=off
 
 
 def split_box(spec):
@@ -319,6 +320,8 @@ class enricher_box(box):
         mtu = self.options.get('mtu', '')
         mtu_key = f', mtu: {int(mtu) if mtu != "auto" else "auto"}' if mtu else ''
         burst = int(self.options.get('burst', 32))
+        # retention=off: the store's record history off (the shipped config has it on).
+        retention = ', retention: {enabled: false}' if self.options.get('retention') == 'off' else ''
         self.stats_port = free_tcp_port() if 'scrape' in self.options or 'tail' in self.options else 0
         cfg.write_text(f"""general: {{listen_address: 127.0.0.1, listen_port: {port}, stats_port: {self.stats_port}}}
 enrichment:
@@ -327,7 +330,7 @@ enrichment:
 forwarding:
   collectors: [{{host: 127.0.0.1, port: {sink_port}{mtu_key}}}]
 performance: {{workers: {workers}}}
-store: {{path: {cfg.parent / 'store'}}}
+store: {{path: {cfg.parent / 'store'}{retention}}}
 io:
   backend: socket
   layout: fused
