@@ -419,6 +419,9 @@ live_stats live_pipeline::stats() const {
         s.kernel_drops = s.backend.kernel_drops;
     }
     if (links_) s.links = links_();
+    for (size_t i = 0; mtu_now_ && i < config_.forwarding.collectors.size(); ++i) {
+        s.mtus.push_back(mtu_now_[i].load(std::memory_order_relaxed));
+    }
     return s;
 }
 

@@ -26,6 +26,7 @@ json collectors_array(const stats_view& v) {
         } else {
             c["records_out_per_second"] = nullptr;
         }
+        if (i < v.now.mtus.size()) c["mtu"] = v.now.mtus[i];  // mtu: auto resolved, or as configured
         if (i < v.now.links.size() && v.now.links[i].tcp) {
             const pipeline::collector_health& h = v.now.links[i];
             c["transport"] = "tcp";

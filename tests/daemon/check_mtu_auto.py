@@ -6,17 +6,21 @@
 2. Loopback: a collector on 127.0.0.1 with mtu auto gets 9216 (IPv4 loopback routes say 65535),
    one with mtu 1500 keeps it; IPFIX messages of ~1,400 bytes sent in a burst leave packed in
    datagrams over 1,472 bytes and never over 9,188 (9216 less IPv4 and UDP headers) toward the
-   first, never over 1,472 toward the second; every record arrives at both.
+   first, never over 1,472 toward the second; every record arrives at both. The stats port's
+   /api/v1/collectors shows 9216 and 1500.
 3. A route with a smaller MTU (needs root and `ip netns`; skipped with the reason otherwise):
    two network namespaces joined by a veth pair at MTU 1280, the daemon in one, the collector
    in the other: auto gives 1280 and no datagram is over 1,252; then the link goes to MTU 1400
-   and a SIGHUP makes it 1400 (datagrams up to 1,372, some over 1,252), nothing lost.
+   and a SIGHUP makes it 1400 (datagrams up to 1,372, some over 1,252; the stats port says
+   1400), nothing lost.
 
   check_mtu_auto.py --enricher E --db-dir DIR
 """
 import argparse
+import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 30
@@ -217,6 +222,12 @@ def check_loopback(a, work, problems):
                      f'ipfix-enricher: collector 127.0.0.1:{fixed.port}: mtu 1500 (configured)'):
             if want not in lines:
                 problems.append(f'loopback: no line {want!r} in {lines}')
+        # The stats port (its port the kernel's pick) shows the MTU each collector's output is split at.
+        port = next(int(re.search(r':(\d+) ', l)[1]) for l in lines if 'stats port on 127.0.0.1:' in l)
+        with urllib.request.urlopen(f'http://127.0.0.1:{port}/api/v1/collectors', timeout=10) as r:
+            shown = [c.get('mtu') for c in json.load(r)['collectors']]
+        if shown != [9216, 1500]:
+            problems.append(f'loopback: /api/v1/collectors shows mtu {shown}, want [9216, 1500]')
         send_traffic(listen, MESSAGES, RECORDS_PER_MESSAGE, JUMBO_RECORDS)
         got_big, got_fixed = summary_of(big.results()), summary_of(fixed.results())
         rc = d.stop()
@@ -292,6 +303,13 @@ def check_smaller_route(a, work, problems):
             d.proc.send_signal(signal.SIGHUP)
             want = f'ipfix-enricher: reload: collector 10.99.0.2:{far.port}: mtu auto -> 1400 (route mtu 1400)'
             wait_for(lambda: want in ours(log_path), f'{want!r} in the log')
+            port = next(int(re.search(r':(\d+) ', l)[1]) for l in ours(log_path) if 'stats port on 127.0.0.1:' in l)
+            fetch = ('import json, sys, urllib.request; print(json.dumps([c.get("mtu") for c in json.load(urllib.request'
+                     f'.urlopen("http://127.0.0.1:{port}/api/v1/collectors", timeout=10))["collectors"]]))')
+            shown = subprocess.run(['ip', 'netns', 'exec', here, sys.executable, '-c', fetch], capture_output=True,
+                                   text=True, timeout=30).stdout.strip()
+            if shown != '[1400]':
+                problems.append(f'veth: /api/v1/collectors shows mtu {shown!r} after the reload, want [1400]')
             subprocess.run(['ip', 'netns', 'exec', here] + sender, check=True, timeout=60)
             results = far.results()
             rc = d.stop()

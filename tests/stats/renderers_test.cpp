@@ -218,3 +218,12 @@ TEST_CASE("collectorsJson", "[stats][render]") {
         "sent_bytes": 13500, "dropped_buffer_full": 1, "dropped_unreachable": 0, "dropped_no_neighbour": 0,
         "dropped_other": 0, "unshared_streams": 0, "records_out_per_second": 40.0})"));
 }
+
+TEST_CASE("collectorsJsonShowsTheMtuInUse", "[stats][render]") {
+    stats_view v = sample_view();
+    v.now.mtus = {9216};
+    const auto j = nlohmann::json::parse(render_collectors_json(v));
+    CHECK(j["collectors"][0]["mtu"] == 9216);
+    CHECK(j["collectors"][0]["collector"] == "127.0.0.1:2056");
+    CHECK_FALSE(nlohmann::json::parse(render_collectors_json(sample_view()))["collectors"][0].contains("mtu"));
+}

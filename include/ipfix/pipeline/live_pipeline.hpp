@@ -57,6 +57,7 @@ struct live_stats {
     uint64_t tap_drops = 0;        // records not given to the tail or retention (a full tap)
     backend_counters backend;
     std::vector<collector_health> links;  // per collector: the TCP link (filled in by the daemon)
+    std::vector<uint16_t> mtus;           // per collector: the MTU its output is split at now
     store_stats store;
 };
 
