@@ -10,9 +10,16 @@ mtu_choice choose_mtu(const config::collector_config& col, std::optional<uint32_
     const bool tcp = col.transport == config::collector_transport::tcp;
     const std::string host = col.address.family == 6 ? "[" + col.address.to_string() + "]" : col.address.to_string();
     c.note = "collector " + host + ":" + std::to_string(col.port) + (tcp ? " (tcp)" : "") + ": mtu ";
+    const char* what = source == mtu_source::route ? "route" : "port";
     if (col.mtu != config::mtu_auto) {
         c.mtu = col.mtu;
         c.note += std::to_string(c.mtu) + " (configured)";
+        // Kept as the operator said; but what leaves bigger than the way is fragmented or lost.
+        if (!tcp && path && *path < col.mtu) {
+            c.warning = true;
+            c.note += std::string(", over the ") + what + "'s MTU " + std::to_string(*path) +
+                      ": larger datagrams may be fragmented or dropped";
+        }
         return c;
     }
     c.note += "auto -> ";
@@ -21,7 +28,6 @@ mtu_choice choose_mtu(const config::collector_config& col, std::optional<uint32_
         c.note += std::to_string(c.mtu) + " (tcp: messages of that size as before; a stream is not split at the MTU)";
         return c;
     }
-    const char* what = source == mtu_source::route ? "route" : "port";
     if (!path) {
         c.mtu = config::fallback_mtu;
         c.warning = true;

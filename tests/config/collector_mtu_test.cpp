@@ -55,12 +55,23 @@ TEST_CASE("mtuAutoBelowTheLeastOrUnknown", "[config][mtu]") {
           "collector 192.0.2.1:2056: mtu auto -> 1500 (cannot learn the route's MTU: no route: Network is unreachable)");
 }
 
-TEST_CASE("mtuConfiguredOrTcpIsNotAsked", "[config][mtu]") {
+TEST_CASE("mtuConfiguredIsKeptTcpIsNotAsked", "[config][mtu]") {
     const auto fixed = collector("127.0.0.1", 2056, 1400);
-    CHECK_FALSE(pipeline::needs_path_mtu(fixed));
-    auto c = choose_mtu(fixed, std::nullopt, "", mtu_source::route);
+    CHECK(pipeline::needs_path_mtu(fixed));
+    auto c = choose_mtu(fixed, std::nullopt, "no route", mtu_source::route);
     CHECK(c.mtu == 1400);
     CHECK(c.note == "collector 127.0.0.1:2056: mtu 1400 (configured)");
+    CHECK_FALSE(c.warning);
+    c = choose_mtu(fixed, 65535, "", mtu_source::route);
+    CHECK(c.mtu == 1400);
+    CHECK(c.note == "collector 127.0.0.1:2056: mtu 1400 (configured)");
+    CHECK_FALSE(c.warning);
+    // Over the way's MTU: kept as configured, with a warning (the dpdk port here is at 1500).
+    c = choose_mtu(collector("10.77.0.2", 2056, 9216), 1500, "", mtu_source::port);
+    CHECK(c.mtu == 9216);
+    CHECK(c.warning);
+    CHECK(c.note == "collector 10.77.0.2:2056: mtu 9216 (configured), over the port's MTU 1500: larger datagrams may "
+                    "be fragmented or dropped");
     auto tcp = collector("127.0.0.1", 4739);
     tcp.transport = config::collector_transport::tcp;
     CHECK_FALSE(pipeline::needs_path_mtu(tcp));

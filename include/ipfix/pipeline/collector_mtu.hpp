@@ -19,19 +19,22 @@ enum class mtu_source : uint8_t { route, port };
 struct mtu_choice {
     uint16_t mtu = config::fallback_mtu;
     std::string note;
-    bool warning = false;  // auto, but the MTU could not be learnt: the fallback is used
+    // auto, but the MTU could not be learnt (the fallback is used) or was under 576; or a
+    // configured number over what the way toward the collector takes.
+    bool warning = false;
     friend bool operator==(const mtu_choice&, const mtu_choice&) = default;
 };
 
 // `path`: what the backend said toward the collector (nullopt with `error` when it could not).
 // Not asked for TCP collectors: a stream is not split at the MTU, and their messages keep the
-// size they had before auto (config::fallback_mtu) unless a number is configured.
+// size they had before auto (config::fallback_mtu) unless a number is configured. A configured
+// number is kept, with a warning when the way takes less.
 mtu_choice choose_mtu(const config::collector_config& col, std::optional<uint32_t> path, const std::string& error,
                       mtu_source source);
 
-// Whether choose_mtu needs the backend's answer for `col`.
+// Whether choose_mtu wants the backend's answer for `col` (UDP collectors).
 inline bool needs_path_mtu(const config::collector_config& col) {
-    return col.mtu == config::mtu_auto && col.transport == config::collector_transport::udp;
+    return col.transport == config::collector_transport::udp;
 }
 
 }  // namespace ipfix::pipeline
