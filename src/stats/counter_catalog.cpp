@@ -141,6 +141,10 @@ std::vector<counter_def> make_daemon_counters() {
          "reason", "bad_checksum", [](const live_stats& s) { return s.io.drop_bad_checksum; }},
         {"port", "malformed frames", "drop_malformed", "port_dropped_frames_total", "Frames not taken, by reason.",
          "reason", "malformed", [](const live_stats& s) { return s.io.drop_malformed; }},
+        // The ethdev's own count (rte_eth_stats: imissed + ierrors + rx_nombuf): frames lost
+        // before a worker saw them, above all the port's receive ring full.
+        {"port", "dropped by the port (ring full, errors)", "drop_port_rx", "port_dropped_frames_total",
+         "Frames not taken, by reason.", "reason", "port_rx", [](const live_stats& s) { return s.backend.port_rx_dropped; }},
         {"port", "ARP/ND replies sent", "neighbour_replies_sent", "port_neighbour_packets_sent_total",
          "ARP and neighbour discovery packets sent, by kind.", "kind", "reply",
          [](const live_stats& s) { return s.io.arp_replies_sent; }},
@@ -156,6 +160,9 @@ std::vector<counter_def> make_daemon_counters() {
          [](const live_stats& s) { return s.backend.neighbours; }, true},
         {"port", "output without neighbour", "unresolved_drops", "port_unresolved_drops_total",
          "Output dropped for want of a neighbour or a route.", "", "", [](const live_stats& s) { return s.io.tx_unresolved; }},
+        {"port", "transmit errors", "tx_errors", "port_transmit_errors_total",
+         "Frames the ports failed to transmit (rte_eth_stats oerrors).", "", "",
+         [](const live_stats& s) { return s.backend.port_tx_errors; }},
         {"port", "to the exception interface", "exception_out", "port_exception_frames_total",
          "Frames through the exception (TAP) interface, by direction.", "direction", "to_host",
          [](const live_stats& s) { return s.io.exception_out; }},

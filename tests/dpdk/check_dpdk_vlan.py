@@ -273,7 +273,8 @@ def judge_counters(stats, collectors, forwarded, sent):
     port = stats['port']
     # Two ARP requests and two datagrams, untagged or on another VLAN: not ours, and nothing else.
     want = {'frames_received': sent, 'drop_not_for_us': 4, 'drop_not_ip': 0, 'drop_not_udp': 0, 'drop_wrong_port': 0,
-            'drop_fragment': 0, 'drop_bad_checksum': 0, 'drop_malformed': 0, 'neighbour_replies_sent': 1}
+            'drop_fragment': 0, 'drop_bad_checksum': 0, 'drop_malformed': 0, 'drop_port_rx': 0, 'tx_errors': 0,
+            'neighbour_replies_sent': 1}
     have = {k: port[k] for k in want}
     if have != want:
         problems.append(f'port counters {have}, want {want}')

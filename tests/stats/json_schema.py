@@ -80,9 +80,9 @@ SECTIONS = {
                     'retention_records', 'retention_bytes', 'retention_expired_records',
                     'retention_dropped_records', 'retention_lost_records'),
     'port': counts('frames_received', 'drop_not_for_us', 'drop_not_ip', 'drop_not_udp', 'drop_wrong_port',
-                   'drop_fragment', 'drop_bad_checksum', 'drop_malformed', 'neighbour_replies_sent',
+                   'drop_fragment', 'drop_bad_checksum', 'drop_malformed', 'drop_port_rx', 'neighbour_replies_sent',
                    'neighbour_requests_sent', 'neighbour_updates', 'neighbours_resolved', 'neighbours',
-                   'unresolved_drops', 'exception_out', 'exception_in'),
+                   'unresolved_drops', 'tx_errors', 'exception_out', 'exception_in'),
 }
 
 COLLECTOR = {'collector': str, **counts('messages_in', 'messages_out', 'records_out', 'bytes_out', 'templates_sent',

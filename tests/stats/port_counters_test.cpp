@@ -30,6 +30,8 @@ stats_view port_view() {
     io.exception_in = 26;
     v.now.backend.neighbours_resolved = 31;
     v.now.backend.neighbours = 3;
+    v.now.backend.port_rx_dropped = 18;
+    v.now.backend.port_tx_errors = 27;
     return v;
 }
 
@@ -44,8 +46,8 @@ TEST_CASE("port counters: JSON section 'port', one key per counter") {
     const nlohmann::json want = {
         {"frames_received", 1001}, {"drop_not_for_us", 11}, {"drop_not_ip", 12}, {"drop_not_udp", 13},
         {"drop_wrong_port", 14}, {"drop_fragment", 15}, {"drop_bad_checksum", 16}, {"drop_malformed", 17},
-        {"neighbour_replies_sent", 21}, {"neighbour_requests_sent", 22}, {"neighbour_updates", 23},
-        {"neighbours_resolved", 31}, {"neighbours", 3}, {"unresolved_drops", 24}, {"exception_out", 25},
+        {"drop_port_rx", 18}, {"neighbour_replies_sent", 21}, {"neighbour_requests_sent", 22}, {"neighbour_updates", 23},
+        {"neighbours_resolved", 31}, {"neighbours", 3}, {"unresolved_drops", 24}, {"tx_errors", 27}, {"exception_out", 25},
         {"exception_in", 26}};
     CHECK(j.at("port") == want);
 }
@@ -61,6 +63,8 @@ TEST_CASE("port counters: Prometheus families with their labels and types") {
              "ipfix_enricher_port_dropped_frames_total{reason=\"fragment\"} 15",
              "ipfix_enricher_port_dropped_frames_total{reason=\"bad_checksum\"} 16",
              "ipfix_enricher_port_dropped_frames_total{reason=\"malformed\"} 17",
+             "ipfix_enricher_port_dropped_frames_total{reason=\"port_rx\"} 18",
+             "ipfix_enricher_port_transmit_errors_total 27",
              "ipfix_enricher_port_neighbour_packets_sent_total{kind=\"reply\"} 21",
              "ipfix_enricher_port_neighbour_packets_sent_total{kind=\"request\"} 22",
              "ipfix_enricher_port_neighbour_updates_total 23",

@@ -86,6 +86,10 @@ struct backend_counters {
     uint64_t kernel_drops = 0;           // datagrams the kernel dropped at full socket buffers
     uint64_t neighbours_resolved = 0;    // neighbour entries that got a MAC address (ever)
     uint64_t neighbours = 0;             // resolved entries now
+    // dpdk ports (rte_eth_stats): frames the port dropped before we saw them (its RX ring full,
+    // receive errors, no mbuf for them), and frames it failed to transmit.
+    uint64_t port_rx_dropped = 0;
+    uint64_t port_tx_errors = 0;
 };
 
 // The exporter of a received datagram, kept in the mbuf's private area.

@@ -508,6 +508,11 @@ public:
         for (const port_slot& p : ports_) {
             c.neighbours_resolved += p.port->neighbours().resolved_total();
             c.neighbours += p.port->neighbours().resolved_now(now);
+            rte_eth_stats st{};
+            if (rte_eth_stats_get(p.port->id(), &st) == 0) {
+                c.port_rx_dropped += st.imissed + st.ierrors + st.rx_nombuf;
+                c.port_tx_errors += st.oerrors;
+            }
         }
         return c;
     }
