@@ -90,7 +90,7 @@ COLLECTOR = {'collector': str, **counts('messages_in', 'messages_out', 'records_
                                         'records_too_big', 'sent_datagrams', 'sent_bytes',
                                         'dropped_buffer_full', 'dropped_unreachable', 'dropped_no_neighbour',
                                         'dropped_other', 'unshared_streams'),
-             'records_out_per_second': Nullable(NUMBER)}
+             'records_out_per_second': Nullable(NUMBER), 'mtu': COUNT}
 
 STATS = {'running': bool, 'uptime_seconds': NUMBER, 'interval_seconds': Nullable(NUMBER), **SECTIONS,
          'rates_per_second': Nullable(MapOf(MapOf(NUMBER))), 'collectors': ListOf(COLLECTOR)}
