@@ -120,16 +120,9 @@ void log_mtus(std::ostream& log, const char* prefix, const std::vector<pipeline:
     }
 }
 
-// The collectors' MTUs asked again (a route may have changed), with the reloaded file's `mtu`
-// settings when its collectors are otherwise the running ones, else the running settings.
-void reload_mtus(const config::daemon_config& running, const config::daemon_config* next,
-                 pipeline::live_pipeline& pipe, std::ostream& log) {
-    bool same = next != nullptr;
-    if (same) {
-        const std::vector<std::string> restart = needs_restart(running, *next);
-        same = std::ranges::find(restart, "forwarding.collectors") == restart.end();
-    }
-    const auto& collectors = same ? next->forwarding.collectors : running.forwarding.collectors;
+// The collectors' MTUs asked again (a route may have changed).
+void reload_mtus(const std::vector<config::collector_config>& collectors, pipeline::live_pipeline& pipe,
+                 std::ostream& log) {
     log_mtus(log, "ipfix-enricher: reload: ", pipe.update_mtus(collectors));
 }
 
@@ -140,15 +133,18 @@ void reload(const config::daemon_config& running, enrich::as_database* db, pipel
         next = config::load_file(running.path);
     } catch (const config::config_error& e) {
         log << log::error << "ipfix-enricher: reload refused, the running configuration stays: " << e.what() << "\n";
-        reload_mtus(running, nullptr, pipe, log);
+        reload_mtus(running.forwarding.collectors, pipe, log);
         return;
     }
     // The new level first, so that it already governs what this reload says.
     if (const auto level = log::parse_level(next.general.log_level)) log::set_threshold(log, *level);
-    for (const std::string& what : needs_restart(running, next)) {
+    const std::vector<std::string> restart = needs_restart(running, next);
+    for (const std::string& what : restart) {
         log << log::warning << "ipfix-enricher: reload: " << what << " changed; takes effect after a restart\n";
     }
-    reload_mtus(running, &next, pipe, log);
+    // The reloaded file's `mtu` settings apply when its collectors are otherwise the running ones.
+    const bool same_collectors = std::ranges::find(restart, "forwarding.collectors") == restart.end();
+    reload_mtus(same_collectors ? next.forwarding.collectors : running.forwarding.collectors, pipe, log);
     if (db == nullptr) return;
     // The database paths of the file as it is now: the usual reason for a reload is new data.
     const std::vector<std::string> paths = database_paths(next.enrichment);

@@ -262,14 +262,13 @@ std::vector<mtu_choice> live_pipeline::update_mtus(const std::vector<config::col
     if (!mtu_now_) {
         mtu_now_ = std::make_unique<std::atomic<uint16_t>[]>(out.size());
         for (size_t i = 0; i < out.size(); ++i) mtu_now_[i].store(out[i].mtu, std::memory_order_relaxed);
-        mtus_ = out;
-        return out;
+    } else {
+        bool changed = false;
+        for (size_t i = 0; i < out.size() && i < config_.forwarding.collectors.size(); ++i) {
+            changed |= mtu_now_[i].exchange(out[i].mtu, std::memory_order_relaxed) != out[i].mtu;
+        }
+        if (changed) mtu_version_.fetch_add(1, std::memory_order_release);
     }
-    bool changed = false;
-    for (size_t i = 0; i < out.size() && i < config_.forwarding.collectors.size(); ++i) {
-        changed |= mtu_now_[i].exchange(out[i].mtu, std::memory_order_relaxed) != out[i].mtu;
-    }
-    if (changed) mtu_version_.fetch_add(1, std::memory_order_release);
     mtus_ = out;
     return out;
 }
