@@ -42,6 +42,16 @@ std::vector<uint8_t> ipfix_flow() {
         .build();
 }
 
+// A message of 1000 records (source ports first_port.. first_port + 999) with their template.
+std::vector<uint8_t> thousand_records(uint16_t first_port) {
+    ipfix_builder m({.domain = 1});
+    m.template_set().template_record(256, {{8, 4}, {12, 4}, {7, 2}}).data_set(256);
+    for (uint16_t i = 0; i < 1000; ++i) {
+        m.ipv4("10.0.0.1").ipv4("10.0.0.2").u16(static_cast<uint16_t>(first_port + i));
+    }
+    return m.build();
+}
+
 }  // namespace
 
 TEST_CASE("tap: a listening worker hands every field of each data record; options records never", "[tap]") {
@@ -121,16 +131,8 @@ TEST_CASE("tap: a full ring drops whole datagrams, counting their records; the f
     a.listen(true);
     b.listen(true);
     null_sink sink;
-    auto big = [](uint16_t first_port) {
-        ipfix_builder m({.domain = 1});
-        m.template_set().template_record(256, {{8, 4}, {12, 4}, {7, 2}}).data_set(256);
-        for (uint16_t i = 0; i < 1000; ++i) {
-            m.ipv4("10.0.0.1").ipv4("10.0.0.2").u16(static_cast<uint16_t>(first_port + i));
-        }
-        return m.build();
-    };
     w.tap_records(&a);
-    for (uint16_t k = 0; k < 3; ++k) w.process(endpoint(), big(static_cast<uint16_t>(k * 1000)), 1000, sink);
+    for (uint16_t k = 0; k < 3; ++k) w.process(endpoint(), thousand_records(static_cast<uint16_t>(k * 1000)), 1000, sink);
     CHECK(a.drops() == 1000);
     CHECK(pipeline::record_feed::drops(taps) == 1000);
 
@@ -154,7 +156,7 @@ TEST_CASE("tap: a full ring drops whole datagrams, counting their records; the f
     // Wrapped round the ring's end, still in order and whole.
     tail_wants = true;
     retained.clear();
-    for (uint16_t k = 3; k < 5; ++k) w.process(endpoint(), big(static_cast<uint16_t>(k * 1000)), 1000, sink);
+    for (uint16_t k = 3; k < 5; ++k) w.process(endpoint(), thousand_records(static_cast<uint16_t>(k * 1000)), 1000, sink);
     CHECK(feed.poll(taps) == 2000);
     REQUIRE(tailed.size() == 2000);
     CHECK(tailed.front() == 3000);
@@ -164,7 +166,7 @@ TEST_CASE("tap: a full ring drops whole datagrams, counting their records; the f
 
     pipeline::record_feed idle;
     idle.add({[] { return false; }, [](std::span<const pipeline::flow_summary>) { FAIL("not wanted"); }});
-    w.process(endpoint(), big(0), 1000, sink);
+    w.process(endpoint(), thousand_records(0), 1000, sink);
     CHECK(idle.poll(taps) == 1000);  // drained all the same, so nothing stale reaches a later listener
     CHECK_FALSE(a.listening());
     CHECK_FALSE(b.listening());
@@ -203,29 +205,21 @@ TEST_CASE("tap: the bell rings once as a push leaves the tap half full; a consum
     tap.listen(true);
     w.tap_records(&tap);
     null_sink sink;
-    auto big = [](uint16_t first_port) {
-        ipfix_builder m({.domain = 1});
-        m.template_set().template_record(256, {{8, 4}, {12, 4}, {7, 2}}).data_set(256);
-        for (uint16_t i = 0; i < 1000; ++i) {
-            m.ipv4("10.0.0.1").ipv4("10.0.0.2").u16(static_cast<uint16_t>(first_port + i));
-        }
-        return m.build();
-    };
     auto drain_ports = [&tap](std::vector<uint16_t>& ports) {
         return tap.drain([&](const pipeline::flow_summary& s) { ports.push_back(s.source_port); });
     };
 
-    w.process(endpoint(), big(0), 1000, sink);
+    w.process(endpoint(), thousand_records(0), 1000, sink);
     CHECK(tap.rings() == 0);
     CHECK_FALSE(bell.answer());
-    w.process(endpoint(), big(1000), 1000, sink);
+    w.process(endpoint(), thousand_records(1000), 1000, sink);
     CHECK(tap.rings() == 1);
     CHECK(bell.wait(0));
     CHECK_FALSE(bell.answer());  // answered: silent until rung again
 
     // Nobody drains: the third datagram overflows, dropped and counted, and the bell is not
     // rung again for it.
-    w.process(endpoint(), big(2000), 1000, sink);
+    w.process(endpoint(), thousand_records(2000), 1000, sink);
     CHECK(tap.drops() == 1000);
     CHECK(tap.rings() == 1);
     CHECK_FALSE(bell.answer());
@@ -239,7 +233,7 @@ TEST_CASE("tap: the bell rings once as a push leaves the tap half full; a consum
     const uint64_t rings_before = tap.rings();
     size_t at_ring_min = SIZE_MAX, at_ring_max = 0;
     for (uint16_t k = 0; k < 100; ++k) {
-        w.process(endpoint(), big(static_cast<uint16_t>(k * 1000 % 60000)), 1000, sink);
+        w.process(endpoint(), thousand_records(static_cast<uint16_t>(k * 1000 % 60000)), 1000, sink);
         if (bell.answer()) {
             const size_t n = drain_ports(ports);
             at_ring_min = std::min(at_ring_min, n);
