@@ -31,6 +31,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / 'live'))
+import check_live  # noqa: E402  (free_udp_port, config_head)
+
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 30
 SINK_IDLE_S = 1.5
@@ -116,7 +119,7 @@ class collector:
     """A sink in a process of its own (in network namespace `netns` when given)."""
 
     def __init__(self, work, name, bind, netns=None, deadline_s=60, idle_s=SINK_IDLE_S):
-        self.port = free_udp_port()
+        self.port = check_live.free_udp_port()
         self.path = work / f'{name}.txt'
         cmd = [sys.executable, __file__, '--sink', bind, str(self.port), str(self.path), str(deadline_s), str(idle_s)]
         if netns:
@@ -127,12 +130,6 @@ class collector:
     def results(self):
         self.proc.wait(timeout=STOP_TIMEOUT_S + 60)
         return [tuple(map(int, l.split())) for l in self.path.read_text().splitlines()[1:]]
-
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check, what, timeout=START_TIMEOUT_S):
@@ -150,11 +147,7 @@ def ours(path):
 
 def write_config(path, a, listen_port, collectors):
     lines = '\n'.join(f'    - {{host: "{h}", port: {p}, mtu: {m}}}' for h, p, m in collectors)
-    path.write_text(f"""general: {{listen_address: 127.0.0.1, listen_port: {listen_port}, stats_port: 0}}
-enrichment:
-  asn_database: {a.db_dir}/asn.mmdb
-  country_database: {a.db_dir}/country.mmdb
-forwarding:
+    path.write_text(check_live.config_head(a.db_dir, listen_port) + f"""forwarding:
   collectors:
 {lines}
 store: {{path: {path.parent}/store-{path.stem}}}
@@ -212,7 +205,7 @@ def summary_of(results):
 
 def check_loopback(a, work, problems):
     big, fixed = collector(work, 'loopback-auto', '127.0.0.1'), collector(work, 'loopback-1500', '127.0.0.1')
-    listen = free_udp_port()
+    listen = check_live.free_udp_port()
     cfg = work / 'loopback.yaml'
     write_config(cfg, a, listen, [('127.0.0.1', big.port, 'auto'), ('127.0.0.1', fixed.port, '1500')])
     d = daemon(a, cfg, work / 'loopback.log')
@@ -283,7 +276,7 @@ def check_smaller_route(a, work, problems):
         ip('-n', there, 'link', 'set', 'v1', 'up')
         # Quiet for a while between the rounds (the reload): it waits for the second.
         far = collector(work, 'veth', '10.99.0.2', netns=there, idle_s=15)
-        listen = free_udp_port()
+        listen = check_live.free_udp_port()
         cfg = work / 'veth.yaml'
         write_config(cfg, a, listen, [('10.99.0.2', far.port, 'auto')])
         log_path = work / 'veth.log'
