@@ -203,9 +203,11 @@ run_result run(mode m, perf::datagram_set& capture, const config::daemon_config&
             [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest&) {
                 if ((++n & 63) == 0) now_ms = wall_ms();
                 worker.process(d.from, payload, now_ms, out);
+                if ((n & 31) == 0) worker.flush(out);  // the end of the daemon's burst
             });
         r.worker_cpu_s += p.cpu_s;
     }
+    worker.flush(out);
     r.records = worker.decode_counters().records;
     if (spin) spin->finish();
     if (m == mode::alone) drain = std::make_unique<drain_thread>(tap, bell, store.get(), s.drain_ms);

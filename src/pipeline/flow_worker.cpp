@@ -113,6 +113,7 @@ void flow_worker::process(const proto::exporter_endpoint& from, std::span<const 
 }
 
 void flow_worker::flush(output_sink& sink) {
+    if (tap_ != nullptr) tap_->publish();
     for (size_t i = 0; i < collectors_.size(); ++i) {
         collector_sink tagged(sink, i);
         collectors_[i].mediator.flush(tagged);

@@ -73,6 +73,10 @@ void stream_fence() {
 
 // How far the consumer reads before it hands the space back (a 64 KiB ring's smallest step).
 constexpr uint64_t head_publish_step = 16 << 10;
+// How far the worker writes before it shows the consumer, unless its burst ends first: the
+// fence that orders the non-temporal stores before the tail waits for them to reach memory,
+// and once per datagram it cost the worker more than the stores themselves.
+constexpr uint64_t tail_publish_step = 16 << 10;
 
 }  // namespace
 
@@ -90,7 +94,8 @@ struct record_tap::ring {
     std::unique_ptr<uint64_t[]> words;
     alignas(64) std::atomic<uint64_t> head{0};  // consumer's position
     uint64_t tail_seen = 0;                     // consumer's copy of tail
-    alignas(64) std::atomic<uint64_t> tail{0};  // producer's position
+    alignas(64) std::atomic<uint64_t> tail{0};  // producer's position, as the consumer may read it
+    uint64_t written = 0;                       // producer's position, published or not
     uint64_t head_seen = 0;                     // producer's copy of head
     uint64_t wake_at = capacity / 2;            // producer's: where it next looks whether to ring
 };
@@ -127,7 +132,7 @@ void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint
                       std::span<const mediate::record_values> values) {
     ring& r = *ring_;
     const size_t need = align16(sizeof(entry_head) + payload.size() + values.size() * sizeof(packed_values));
-    const uint64_t tail = r.tail.load(std::memory_order_relaxed);
+    const uint64_t tail = r.written;
     const size_t room_to_end = r.capacity - (tail & r.mask);
     const size_t skip = room_to_end < need ? room_to_end : 0;
     const bool fits = need <= r.capacity / 2 && payload.size() <= UINT16_MAX && values.size() <= UINT16_MAX;
@@ -163,9 +168,16 @@ void record_tap::push(const proto::exporter_endpoint& from, std::span<const uint
         p += sizeof pv;
     }
     stream_out(p, payload.data(), payload.size());
+    r.written = tail + skip + need;
+    if (r.written - r.tail.load(std::memory_order_relaxed) >= tail_publish_step) publish();
+}
+
+void record_tap::publish() {
+    ring& r = *ring_;
+    if (r.written == r.tail.load(std::memory_order_relaxed)) return;
     stream_fence();
-    r.tail.store(tail + skip + need, std::memory_order_release);
-    if (bell_ != nullptr && tail + skip + need >= r.wake_at) passed_half(tail + skip + need);
+    r.tail.store(r.written, std::memory_order_release);
+    if (bell_ != nullptr && r.written >= r.wake_at) passed_half(r.written);
 }
 
 // Reads the consumer's position only here, once per half ring at most: at the ring's half-full

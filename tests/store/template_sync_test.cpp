@@ -102,6 +102,7 @@ TEST_CASE("sync: learnt, refreshed and withdrawn templates reach the store; a re
         w.tap_records(&tap);
         CHECK(sync->attach(i, w) == 1);
         w.process(router, data(), 1'100'000, sink);
+        w.flush(sink);
         CHECK(w.decode_counters().records == 1);
         CHECK(w.decode_counters().malformed_total() == 0);
         // The tail and retention get the record too: the tap's own decoder has the template.

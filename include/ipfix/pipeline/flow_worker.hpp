@@ -51,7 +51,8 @@ public:
     // Runs one export datagram from `from` through every stage; output goes to `sink`.
     void process(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
                  output_sink& sink);
-    // Sends what batched output still holds.
+    // Sends what batched output still holds and shows the tap's consumer what was pushed: the
+    // end of each burst.
     void flush(output_sink& sink);
     // Collector `collector`'s output is split at `mtu` from now on; what is open goes first.
     void set_mtu(size_t collector, uint16_t mtu, output_sink& sink);

@@ -12,7 +12,8 @@
 // counted too.
 //
 //   tap.listen(true);                                      // consumer: retention, or a tail client
-//   if (tap.listening()) tap.push(from, payload, now, v);  // worker
+//   if (tap.listening()) tap.push(from, payload, now, v);  // worker, per datagram
+//   tap.publish();                                         // worker, at the end of its burst
 //   tap.drain([](const flow_summary& s) {...});            // consumer: summaries (the tail)
 //   tap.drain_datagrams([](const tapped_datagram& d) {...});  // or whole datagrams (retention)
 #pragma once
@@ -82,8 +83,11 @@ public:
 
     // Worker only: datagram `payload` from `from`, decoded at `now_ms` into records whose
     // enrichment is `values` (one per decoded record, in order).
+    // The consumer sees pushes once published: every 16 KiB, and by publish().
     void push(const proto::exporter_endpoint& from, std::span<const uint8_t> payload, uint64_t now_ms,
               std::span<const mediate::record_values> values);
+    // Worker only: shows the consumer everything pushed (the worker calls it at each burst's end).
+    void publish();
 
     // Consumer only. Calls f(const flow_summary&) for each data record waiting (options records
     // are left out); returns how many.
