@@ -351,6 +351,14 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(drops[2]));
         std::printf("spin/off = %.3f: the cost of a busy second core alone; retention/spin = %.3f\n", spun / off,
                     ret / spun);
+        // Each rep runs the modes back to back: on a machine whose speed drifts over a run, the
+        // ratio within a rep is steadier than the ratio of the medians.
+        if (!rate[0].empty() && !rate[2].empty()) {
+            std::vector<double> per_rep;
+            for (size_t i = 0; i < rate[0].size(); ++i) per_rep.push_back(rate[2][i] / rate[0][i]);
+            const auto [lo, hi] = std::minmax_element(per_rep.begin(), per_rep.end());
+            std::printf("retention/off within each rep: median %.3f (%.3f .. %.3f)\n", median(per_rep), *lo, *hi);
+        }
         if (!rate[5].empty()) {
             std::printf("busy/off = %.3f: the cost of a second core keeping its ALUs busy; retention/busy = %.3f\n",
                         median(rate[5]) / off, ret / median(rate[5]));
