@@ -267,10 +267,11 @@ void read_dpdk(const section& s, dpdk_config& d) {
     if (!list.IsSequence()) s.fail(list, s.key("ports"), "must be a list of {device, address, ...}");
     for (size_t i = 0; i < list.size(); ++i) {
         const section p(list[i], s.key("ports") + "[" + std::to_string(i) + "]", s.file());
-        p.allow_only({"device", "address", "gateway", "address6", "gateway6", "neighbours", "exception", "vlan"});
+        p.allow_only({"device", "address", "gateway", "address6", "gateway6", "neighbours", "exception", "vlan", "mtu"});
         dpdk_port_config port;
         p.read_string("exception", port.exception);
         p.read_uint("vlan", port.vlan, 0, 4094);
+        p.read_uint("mtu", port.mtu, min_mtu, max_port_mtu);
         p.read_string("device", port.device);
         if (port.device.empty()) p.fail(p.get("device") ? p.get("device") : list[i], p.key("device"), "is required");
         if (p.get("address")) port.address = read_interface(p, "address", 4);

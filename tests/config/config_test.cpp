@@ -203,6 +203,7 @@ TEST_CASE("dpdkPortsParsed", "[config]") {
                                      "          - {address: 10.77.0.3, mac: \"02:00:00:00:00:03\"}\n"
                                      "          - {address: 2001:db8:77::3, mac: \"0A:bc:00:00:00:04\"}\n"
                                      "        exception: \"net_tap0,iface=ipfix0\"\n"
+                                     "        mtu: 9000\n"
                                      "    neighbour_lifetime_seconds: 60\n"
                                      "    rx_descriptors: 512\n",
                                  "test.yaml", false);
@@ -221,6 +222,7 @@ TEST_CASE("dpdkPortsParsed", "[config]") {
     CHECK(p.neighbours[0].mac == std::array<uint8_t, 6>{2, 0, 0, 0, 0, 3});
     CHECK(p.neighbours[1].mac == std::array<uint8_t, 6>{0x0a, 0xbc, 0, 0, 0, 4});
     CHECK(p.exception == "net_tap0,iface=ipfix0");
+    CHECK(p.mtu == 9000);
     CHECK(c.io.dpdk.neighbour_lifetime_seconds == 60);
     CHECK(c.io.dpdk.rx_descriptors == 512);
     CHECK(c.io.dpdk.tx_descriptors == 1024);
@@ -255,11 +257,19 @@ TEST_CASE("dpdkBadPortsNameFileLineAndKey", "[config]") {
     CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        neighbours:\n"
                                "          - {mac: \"02:00:00:00:00:03\"}\n") ==
           "test.yaml:10: io.dpdk.ports[0].neighbours[0].address: is required");
-    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        mtu: 1500\n") ==
-          "test.yaml:9: io.dpdk.ports[0].mtu: unknown key (expected one of: device, address, gateway, address6, "
-          "gateway6, neighbours, exception, vlan)");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        speed: 10000\n") ==
+          "test.yaml:9: io.dpdk.ports[0].speed: unknown key (expected one of: device, address, gateway, address6, "
+          "gateway6, neighbours, exception, vlan, mtu)");
     CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        vlan: 4095\n") ==
           "test.yaml:9: io.dpdk.ports[0].vlan: must be between 0 and 4094, not 4095");
+    // An mbuf holds a whole frame: 9216 bytes with the Ethernet header and a VLAN tag.
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        mtu: 9199\n") ==
+          "test.yaml:9: io.dpdk.ports[0].mtu: must be between 576 and 9198, not 9199");
+    CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n        mtu: auto\n") ==
+          "test.yaml:9: io.dpdk.ports[0].mtu: must be a whole number, not 'auto'");
+    CHECK(config::parse(dpdk_head + "      - device: net_tap0\n        address: 10.77.0.1/24\n", "test.yaml", false)
+              .io.dpdk.ports[0]
+              .mtu == 0);  // the device's own
     CHECK(error_of(dpdk_head + "      - device: net_tap0\n        address6: 2001:db8::1/64\n") ==
           "test.yaml:2: forwarding.collectors[0].host: no io.dpdk port has an IPv4 address to send to it from");
     CHECK(error_of("io:\n  dpdk:\n    ports: net_tap0\n") ==

@@ -65,6 +65,8 @@ inline constexpr uint16_t mtu_auto = 0;
 inline constexpr uint16_t min_mtu = 576;
 inline constexpr uint16_t max_mtu = 9216;
 inline constexpr uint16_t fallback_mtu = 1500;
+// A dpdk port receives each frame into one mbuf: the IP MTU leaves room for Ethernet and an 802.1Q tag.
+inline constexpr uint16_t max_port_mtu = max_mtu - 18;
 
 struct collector_config {
     std::string host;
@@ -125,6 +127,7 @@ struct dpdk_port_config {
     std::vector<neighbour_config> neighbours;
     std::string exception;     // devargs of a TAP ("net_tap0,iface=ipfix0") for other traffic
     uint16_t vlan = 0;         // 802.1Q VLAN id of our frames on the port; 0: untagged
+    uint16_t mtu = 0;          // set on the port at start (min_mtu..max_port_mtu); 0: the device's own
     friend bool operator==(const dpdk_port_config&, const dpdk_port_config&) = default;
 };
 

@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -16,7 +17,7 @@ std::string errno_text(int rc) { return rte_strerror(rc < 0 ? -rc : rc); }
 
 // Probes (unless the EAL has it already), configures and starts one ethdev; false with `error`.
 bool start_device(const std::string& devargs, const config::dpdk_config& d, uint16_t rx_queues, uint16_t tx_queues,
-                  rte_mempool* pool, uint16_t& id, bool& attached, std::string& error) {
+                  uint16_t mtu, rte_mempool* pool, uint16_t& id, bool& attached, std::string& error) {
     const std::string name = devargs.substr(0, devargs.find(','));
     const std::string what = "port " + devargs + ": ";
     if (rte_eth_dev_get_port_by_name(name.c_str(), &id) != 0) {
@@ -50,6 +51,26 @@ bool start_device(const std::string& devargs, const config::dpdk_config& d, uint
         error = what + "cannot configure: " + errno_text(rc);
         return false;
     }
+    // What the collectors' mtu: auto reads back; a PMD over a kernel interface (net_af_packet,
+    // net_tap) sets the interface's MTU too.
+    if (mtu != 0) {
+        // The largest MTU as ethdev works it out (the frame's overhead: what the device says,
+        // else an Ethernet header and CRC), so the refusal says what would be taken.
+        const uint32_t overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu
+                                      ? info.max_rx_pktlen - info.max_mtu
+                                      : RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+        const uint32_t largest = std::min<uint32_t>(info.max_mtu, info.max_rx_pktlen - overhead);
+        if (mtu > largest || mtu < info.min_mtu) {
+            error = what + "mtu " + std::to_string(mtu) + " is not one the device takes: " +
+                    std::to_string(info.min_mtu) + " to " + std::to_string(largest) + " (frames of at most " +
+                    std::to_string(info.max_rx_pktlen) + " bytes)";
+            return false;
+        }
+        if (int rc = rte_eth_dev_set_mtu(id, mtu); rc != 0) {
+            error = what + "cannot set mtu " + std::to_string(mtu) + ": " + errno_text(rc);
+            return false;
+        }
+    }
     uint16_t nrx = d.rx_descriptors, ntx = d.tx_descriptors;
     rte_eth_dev_adjust_nb_rx_tx_desc(id, &nrx, &ntx);
     const int socket = rte_eth_dev_socket_id(id);
@@ -82,7 +103,7 @@ std::unique_ptr<dpdk_port> dpdk_port::open(const config::dpdk_port_config& c, co
     o.lifetime_ms = d.neighbour_lifetime_seconds * 1000u;
     std::unique_ptr<dpdk_port> p(new dpdk_port(c, o));
     p->name_ = c.device.substr(0, c.device.find(','));
-    if (!start_device(c.device, d, rx_queues, tx_queues, pool, p->id_, p->attached_, error)) return nullptr;
+    if (!start_device(c.device, d, rx_queues, tx_queues, c.mtu, pool, p->id_, p->attached_, error)) return nullptr;
     p->started_ = true;
     // Neighbour solicitations go to a multicast group; NICs filter multicast otherwise.
     rte_eth_allmulticast_enable(p->id_);
@@ -97,7 +118,7 @@ std::unique_ptr<dpdk_port> dpdk_port::open(const config::dpdk_port_config& c, co
     if (!c.exception.empty()) {
         // The host's side of the port: one RX queue (polled by the first source), a TX queue per
         // source; the kernel interface gets the port's MAC, so what it sends looks like ours.
-        if (!start_device(c.exception, d, 1, rx_queues, pool, p->exception_id_, p->exception_attached_, error))
+        if (!start_device(c.exception, d, 1, rx_queues, 0, pool, p->exception_id_, p->exception_attached_, error))
             return nullptr;
         p->exception_started_ = true;
         rte_eth_dev_default_mac_addr_set(p->exception_id_, &mac);
