@@ -99,8 +99,10 @@ bool decoder::decode_v5(std::span<const uint8_t> msg, uint64_t now_ms, decoded_m
 
     stream_state& s = cache_.stream(out.stream, now_ms, counters_);
     const template_def& t = netflow_v5_template();
+    // As for fixed-length IPFIX and v9 sets: one resize, then each view written once.
+    out.records.resize(n);
     for (size_t i = 0; i < n; ++i) {
-        out.records.push_back({&t, p + v5_header_size + i * v5_record_size, v5_record_size, t.fixed_locs.data()});
+        out.records[i] = {&t, p + v5_header_size + i * v5_record_size, v5_record_size, t.fixed_locs.data()};
     }
     counters_.records += n;
     track_sequence(s, h.sequence, static_cast<uint32_t>(n), true);
@@ -376,7 +378,7 @@ void decoder::store_template(stream_state& s, template_def&& t, std::span<const 
 // Grows the location storage of variable-length records to take `more` entries; views made
 // earlier in the message are moved along with their locations (rare: the storage is kept).
 void decoder::reserve_locs(decoded_message& out, size_t more) {
-    std::vector<field_loc>& v = out.loc_storage;
+    auto& v = out.loc_storage;
     if (v.capacity() - v.size() >= more) return;
     const field_loc* old_begin = v.data();
     const field_loc* old_end = v.data() + v.size();
@@ -399,42 +401,69 @@ uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uin
     uint32_t n = 0;
     size_t p = 0;
     if (!t->variable) {
-        const size_t len = t->min_record_length;
-        for (; set.size() - p >= len; p += len, ++n) {
-            out.records.push_back({t, set.data() + p, static_cast<uint16_t>(len), t->fixed_locs.data()});
-        }
+        // Records at set + i * length: the count first, then one resize and one write per view.
+        // push_back stored the vector's end and reloaded the locations after every record (it
+        // could not tell they do not alias the views it writes).
+        const uint32_t len = t->min_record_length;  // > 0: templates of no bytes are refused
+        n = static_cast<uint32_t>(set.size()) / len;
+        const size_t first = out.records.size();
+        out.records.resize(first + n);
+        record_view* v = out.records.data() + first;
+        const uint8_t* d = set.data();
+        const field_loc* locs = t->fixed_locs.data();
+        for (uint32_t i = 0; i < n; ++i, d += len) v[i] = {t, d, static_cast<uint16_t>(len), locs};
+        p = size_t{n} * len;
     } else {
-        // Room for the locations of as many records as the set could hold, reserved before any
-        // view points into this set's part of the storage.
-        reserve_locs(out, (set.size() / t->min_record_length + 1) * t->fields.size());
-        while (set.size() - p >= t->min_record_length) {
+        // Room for the locations of as many records as the set could hold (each takes at least
+        // min_record_length bytes), made before any view points into this set's part of the
+        // storage, then written through a pointer and cut to what the records used: a push_back
+        // per field stored the vector's end every time.
+        const size_t nf = t->fields.size();
+        const size_t room = (set.size() / t->min_record_length + 1) * nf;
+        reserve_locs(out, room);
+        const size_t first = out.loc_storage.size();
+        out.loc_storage.resize(first + room);
+        field_loc* const locs = out.loc_storage.data() + first;
+        field_loc* w = locs;
+        const field_spec* const fields = t->fields.data();
+        const uint8_t* const b = set.data();
+        const size_t size = set.size();
+        const size_t min_len = t->min_record_length;
+        while (size - p >= min_len) {
             const size_t start = p;
-            const size_t base = out.loc_storage.size();
+            field_loc* const rec = w;
             bool fits = true;
-            for (const field_spec& f : t->fields) {
-                size_t len = f.length;
-                if (len == variable_length) {
-                    if (set.size() - p < 1) { fits = false; break; }
-                    len = set[p++];
+            // `need`: the least the fields from i on take (a fixed field its length, a variable
+            // one its length byte), and size - p >= need holds. So fixed fields need no check;
+            // only what a variable field adds (its content, a 3-byte length's two more bytes) does.
+            size_t need = min_len;
+            for (size_t i = 0; i < nf; ++i) {
+                size_t len = fields[i].length;
+                if (len != variable_length) {
+                    need -= len;
+                } else {
+                    len = b[p++];
+                    need -= 1;
                     if (len == 255) {
-                        if (set.size() - p < 2) { fits = false; break; }
-                        len = load_be16(set.data() + p);
+                        if (size - p < need + 2) { fits = false; break; }
+                        len = load_be16(b + p);
                         p += 2;
                     }
+                    if (size - p < need + len) { fits = false; break; }
                 }
-                if (set.size() - p < len) { fits = false; break; }
-                out.loc_storage.push_back({static_cast<uint16_t>(p - start), static_cast<uint16_t>(len)});
+                *w++ = {static_cast<uint16_t>(p - start), static_cast<uint16_t>(len)};
                 p += len;
             }
             if (!fits) {
-                out.loc_storage.resize(base);
+                w = rec;
                 count(malformed::record_past_set, out);
-                p = set.size();  // the rest is not padding: it is counted as malformed
+                p = size;  // the rest is not padding: it is counted as malformed
                 break;
             }
-            out.records.push_back({t, set.data() + start, static_cast<uint16_t>(p - start), out.loc_storage.data() + base});
+            out.records.push_back({t, b + start, static_cast<uint16_t>(p - start), rec});
             ++n;
         }
+        out.loc_storage.resize(first + static_cast<size_t>(w - locs));
     }
     counters_.padding_bytes += set.size() - p;
     counters_.records += n;

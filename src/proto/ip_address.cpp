@@ -30,14 +30,4 @@ std::string ip_address::to_string() const {
     return buf;
 }
 
-size_t ip_address_hash::operator()(const ip_address& a) const noexcept {
-    // All 16 bytes as two words (an IPv4 address leaves the rest zero): two multiplies and no
-    // loop, as this runs once per message on the stream lookup.
-    uint64_t w[2];
-    std::memcpy(w, a.bytes.data(), sizeof w);
-    uint64_t h = (w[0] ^ a.family) * 0x9E3779B97F4A7C15ull;
-    h ^= (w[1] + (h >> 29)) * 0xC2B2AE3D27D4EB4Full;
-    return static_cast<size_t>(h ^ (h >> 32));
-}
-
 }  // namespace ipfix::proto

@@ -74,21 +74,11 @@ void template_cache::evict_template(const stream_state& keep_stream, uint16_t ke
     }
 }
 
-bool template_cache::expired(const template_slot& slot, uint64_t now_ms) const {
-    return now_ms > slot.last_seen_ms && now_ms - slot.last_seen_ms > config_.lifetime_ms;
-}
-
-const template_def* template_cache::find(stream_state& s, uint16_t id, uint64_t now_ms, decode_counters& counters) {
-    template_slot* slot = s.templates.find(id);
-    if (slot == nullptr) return nullptr;
-    if (expired(*slot, now_ms)) {
-        retire(*slot);
-        s.templates.erase(id);
-        --template_count_;
-        ++counters.templates_expired;
-        return nullptr;
-    }
-    return slot->def.get();
+void template_cache::remove_expired(stream_state& s, uint16_t id, decode_counters& counters) {
+    retire(*s.templates.find(id));
+    s.templates.erase(id);
+    --template_count_;
+    ++counters.templates_expired;
 }
 
 const template_def* template_cache::refresh(stream_state& s, uint16_t id, std::span<const uint8_t> wire,

@@ -9,7 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ipfix/proto/decode_counters.hpp"
@@ -46,16 +50,36 @@ struct raw_set {
     std::span<const uint8_t> body;  // after the set header
 };
 
+// An allocator whose vectors grow without writing what they add: resize() leaves the new
+// elements as allocate() made them (implicitly created objects of an aggregate, C++20), and the
+// decoder writes each once. A zeroing resize wrote every view twice; push_back stored the
+// vector's end after every element.
+template <class T>
+struct uninitialized_allocator : std::allocator<T> {
+    static_assert(std::is_aggregate_v<T> && std::is_trivially_copyable_v<T>);
+    using std::allocator<T>::allocator;
+    template <class U>
+    struct rebind {
+        using other = uninitialized_allocator<U>;
+    };
+    template <class U>
+    void construct(U*) noexcept {}
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
 // The result of one decode(); reuse one object per thread so its buffers are allocated once.
 struct decoded_message {
     message_header header;
     stream_key stream;
-    std::vector<record_view> records;
+    std::vector<record_view, uninitialized_allocator<record_view>> records;
     std::vector<template_event> template_events;
     uint32_t malformed = 0;           // malformed events counted in this message
     uint32_t unknown_data_sets = 0;   // data sets skipped for lack of a template
     std::vector<raw_set> unknown_sets;   // those sets, in message order
-    std::vector<field_loc> loc_storage;  // field locations of variable-length records
+    std::vector<field_loc, uninitialized_allocator<field_loc>> loc_storage;  // of variable-length records
 
     void clear();
 };

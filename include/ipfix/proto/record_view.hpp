@@ -83,14 +83,19 @@ private:
         if (l == nullptr) return {};
         return l->length == 4 ? ip_address::v4(data + l->offset) : ip_address::v6(data + l->offset);
     }
+    // [[likely]]: IPv4 and 4-byte AS numbers fall through, the other sizes take a branch.
     ip_address address_at(field_loc l) const {
-        if (l.length == 4) return ip_address::v4(data + l.offset);
+        if (l.length == 4) [[likely]] return ip_address::v4(data + l.offset);
         if (l.length == 16) return ip_address::v6(data + l.offset);
         return {};
     }
+    // l.length is 0 (absent) or 1..8 (finalize_template checked it): the usual sizes first.
     std::optional<uint64_t> unsigned_at(field_loc l) const {
+        const uint8_t* p = data + l.offset;
+        if (l.length == 4) [[likely]] return load_be32(p);
+        if (l.length == 2) return load_be16(p);
         if (l.length == 0) return std::nullopt;
-        return load_uint(data + l.offset, l.length);
+        return load_uint(p, l.length);
     }
     ip_address address_either(known_field v4, known_field v6) const {
         const field_loc* l = address_loc(v4);
