@@ -265,19 +265,26 @@ def netns_usable():
     return None
 
 
+def veth_pair(here, there, mtu=None):
+    """Network namespaces `here` and `there` joined by a veth pair, v0 in `here` and v1 in
+    `there`, both ends up (and at `mtu` when given)."""
+    ip('netns', 'add', here)
+    ip('netns', 'add', there)
+    for ns in (here, there):
+        ip('-n', ns, 'link', 'set', 'lo', 'up')
+    ip('-n', here, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', there)
+    for ns, end in ((here, 'v0'), (there, 'v1')):
+        if mtu:
+            ip('-n', ns, 'link', 'set', end, 'mtu', str(mtu))
+        ip('-n', ns, 'link', 'set', end, 'up')
+
+
 def check_smaller_route(a, work, problems):
     here, there = f'ipfix-mtu-a-{os.getpid()}', f'ipfix-mtu-b-{os.getpid()}'
     try:
-        ip('netns', 'add', here)
-        ip('netns', 'add', there)
-        ip('-n', here, 'link', 'set', 'lo', 'up')
-        ip('-n', there, 'link', 'set', 'lo', 'up')
-        ip('-n', here, 'link', 'add', 'v0', 'mtu', '1280', 'type', 'veth', 'peer', 'name', 'v1', 'netns', there)
-        ip('-n', there, 'link', 'set', 'v1', 'mtu', '1280')
+        veth_pair(here, there, mtu=1280)
         ip('-n', here, 'addr', 'add', '10.99.0.1/24', 'dev', 'v0')
         ip('-n', there, 'addr', 'add', '10.99.0.2/24', 'dev', 'v1')
-        ip('-n', here, 'link', 'set', 'v0', 'up')
-        ip('-n', there, 'link', 'set', 'v1', 'up')
         # Quiet for a while between the rounds (the reload): it waits for the second.
         far = collector(work, 'veth', '10.99.0.2', netns=there, idle_s=15)
         listen = check_live.free_udp_port()
@@ -347,18 +354,13 @@ io:
 def check_dpdk_port(a, work, problems):
     here, there = f'ipfix-mtu-c-{os.getpid()}', f'ipfix-mtu-d-{os.getpid()}'
     try:
-        ip('netns', 'add', here)
-        ip('netns', 'add', there)
-        ip('-n', there, 'link', 'set', 'lo', 'up')
-        ip('-n', here, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', there)
+        veth_pair(here, there)  # v0 at the kernel's 1500: the port's mtu is what sets it
         ip('-n', there, 'addr', 'add', '10.98.0.2/24', 'dev', 'v1')
         ip('-n', there, 'link', 'set', 'v1', 'mtu', '1280')  # the link's other end, as an operator would
         # Else the exporter's kernel leaves its UDP checksums to the "hardware" (veth), and the
         # port, reading frames off a packet socket, counts them bad.
         subprocess.run(['ip', 'netns', 'exec', there, 'ethtool', '-K', 'v1', 'tx', 'off'], check=True,
                        capture_output=True, timeout=30)
-        ip('-n', here, 'link', 'set', 'v0', 'up')
-        ip('-n', there, 'link', 'set', 'v1', 'up')
         far = collector(work, 'dpdk', '10.98.0.2', netns=there, idle_s=3)
         cfg = work / 'dpdk.yaml'
         dpdk_config(cfg, a, 1280, far.port, 'v0')

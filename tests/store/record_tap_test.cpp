@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "decode_session.hpp"
@@ -51,6 +52,21 @@ std::vector<uint8_t> thousand_records(uint16_t first_port) {
     }
     return m.build();
 }
+
+// A worker and the smallest tap (64 KiB), listening, with a bell.
+struct belled_worker {
+    config::daemon_config cfg;
+    pipeline::flow_worker w{cfg, nullptr};
+    pipeline::record_tap tap{1};
+    pipeline::tap_bell bell;
+    null_sink sink;
+    belled_worker() {
+        tap.ring_at_half(&bell);
+        tap.listen(true);
+        w.tap_records(&tap);
+    }
+    auto parts() { return std::tie(w, tap, bell, sink); }
+};
 
 }  // namespace
 
@@ -202,14 +218,8 @@ TEST_CASE("tap: the bell rings once as a push leaves the tap half full; a consum
           "[tap]") {
     // The smallest tap (64 KiB): a datagram of 1000 records (over 26 KiB with its enrichment)
     // leaves it under half full, two leave it over half full, three do not fit.
-    const config::daemon_config cfg;
-    pipeline::flow_worker w(cfg, nullptr);
-    pipeline::record_tap tap(1);
-    pipeline::tap_bell bell;
-    tap.ring_at_half(&bell);
-    tap.listen(true);
-    w.tap_records(&tap);
-    null_sink sink;
+    belled_worker b;
+    auto [w, tap, bell, sink] = b.parts();
     auto drain_ports = [&tap](std::vector<uint16_t>& ports) {
         return tap.drain([&](const pipeline::flow_summary& s) { ports.push_back(s.source_port); });
     };
@@ -264,14 +274,8 @@ TEST_CASE("tap: the bell rings once as a push leaves the tap half full; a consum
 TEST_CASE("tap: pushes reach the consumer at the end of the worker's burst, or every 16 KiB within one", "[tap]") {
     // 200-record datagrams take about 5 KiB of the tap each (the payload and 16 bytes of
     // enrichment a record): the first three stay with the worker, the fourth passes 16 KiB.
-    const config::daemon_config cfg;
-    pipeline::flow_worker w(cfg, nullptr);
-    pipeline::record_tap tap(1);
-    pipeline::tap_bell bell;
-    tap.ring_at_half(&bell);
-    tap.listen(true);
-    w.tap_records(&tap);
-    null_sink sink;
+    belled_worker b;
+    auto [w, tap, bell, sink] = b.parts();
     auto message = [](uint16_t first_port) {
         ipfix_builder m({.domain = 1});
         m.template_set().template_record(256, {{8, 4}, {12, 4}, {7, 2}}).data_set(256);
