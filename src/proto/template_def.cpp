@@ -52,6 +52,17 @@ constexpr std::array<uint8_t, binding_ids> binding_of_ie = [] {
     return a;
 }();
 static_assert(std::size(bindings) < 255);
+// binding_of_ie keeps one binding per element: an element filling two known fields would
+// silently fill only the first.
+constexpr bool each_element_binds_once() {
+    for (size_t a = 0; a < std::size(bindings); ++a) {
+        for (size_t b = a + 1; b < std::size(bindings); ++b) {
+            if (bindings[a].ie == bindings[b].ie) return false;
+        }
+    }
+    return true;
+}
+static_assert(each_element_binds_once());
 
 }  // namespace
 
