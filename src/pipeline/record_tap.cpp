@@ -26,9 +26,10 @@ constexpr uint64_t wrote_source = 1;
 constexpr uint64_t wrote_destination = 2;
 
 // Every entry starts 16-aligned with this, then the packed values of its records, then the
-// datagram (so that every part starts 16-aligned, for the worker's non-temporal stores); a size of 0 says the rest of the ring up to
-// its end is unused (the entry did not fit there) and the next entry is at the start. Written as
-// words: size | payload_length << 32 | records << 48, then now_ms, then `from` as it is.
+// datagram (so that every part starts 16-aligned, for the worker's non-temporal stores). A size
+// of 0 says the rest of the ring up to its end is unused (the entry did not fit there) and the
+// next entry is at the start. Written as words: size | payload_length << 32 | records << 48,
+// then now_ms, then `from` as it is.
 struct alignas(16) entry_head {
     uint32_t size = 0;  // the whole entry, padded to 16
     uint16_t payload_length = 0;
