@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "decode_session.hpp"
-#include "retention_v1_block.hpp"
+#include "retention_old_blocks.hpp"
 #include "ipfix_builder.hpp"
 #include "v5_builder.hpp"
 #include "v9_builder.hpp"
@@ -216,6 +216,21 @@ TEST_CASE("retention codec: a format-1 block still reads", "[retention]") {
     // Truncated: refused, never read past.
     for (size_t n = 0; n < v1.size(); ++n) {
         CHECK_FALSE(store::decode_block(std::string_view(v1).substr(0, n), [](const flow_summary&) { return true; }));
+    }
+}
+
+TEST_CASE("retention codec: a format-2 block still reads", "[retention]") {
+    const std::string v2 = format_2_block();
+    CHECK(header_of(v2) == "3 1700000000499-1700000000500");
+    CHECK(decoded(v2) ==
+          "1700000000500 1700000000000-1700000000600 192.0.2.1:40000 v10 d7 t256 10.0.0.1:1024>2001:db8::9:443 p6 "
+          "as64500*>4200000000 ccDE/US 1500B 3P if3/70000\n"
+          "1700000000500 0-1700000000123 2001:db8::7:2055 v9 d1 t300 198.51.100.9:0>:0 p17 as0>64501* cc\0\0/\0\0 "
+          "1099511627776B 18446744073709551615P if0/0\n"
+          "1700000000499 1700000000000-1700000000600 192.0.2.1:40000 v10 d7 t256 10.0.0.1:1024>2001:db8::9:443 p6 "
+          "as64500*>4200000000 cc\0\0/US 0B 0P if0/0\n"s);
+    for (size_t n = 0; n < v2.size(); ++n) {
+        CHECK_FALSE(store::decode_block(std::string_view(v2).substr(0, n), [](const flow_summary&) { return true; }));
     }
 }
 

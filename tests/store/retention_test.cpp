@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "retention_v1_block.hpp"
+#include "retention_old_blocks.hpp"
 #include "temp_dir.hpp"
 #include "ipfix/config/config.hpp"
 #include "ipfix/store/retention_codec.hpp"
