@@ -19,21 +19,6 @@ field_loc address(const proto::record_view& r, known_field v4, known_field v6) {
     return {};
 }
 
-// Uptime-relative times (v5, v9) are placed against the header's export time:
-// export_time - (uptime - t).
-uint64_t flow_time(const proto::record_view& r, const proto::message_header& h, field_loc ms, field_loc s,
-                   field_loc uptime) {
-    if (ms.length != 0) return value_at(r, ms);
-    if (s.length != 0) return value_at(r, s) * 1000;
-    if (h.version == proto::protocol_version::ipfix) return 0;  // no uptime in the IPFIX header
-    if (uptime.length != 0) {
-        const uint32_t age = h.sys_uptime_ms - static_cast<uint32_t>(value_at(r, uptime));  // wraps with the counter
-        const uint64_t exported = uint64_t{h.export_time} * 1000;
-        return exported >= age ? exported - age : 0;
-    }
-    return 0;
-}
-
 proto::ip_address address_value(const proto::record_view& r, field_loc l) {
     if (l.length == 4) return proto::ip_address::v4(r.data + l.offset);
     if (l.length == 16) return proto::ip_address::v6(r.data + l.offset);
@@ -62,14 +47,6 @@ summary_layout layout_of(const proto::record_view& r) {
     l.end_s = integer(r, known_field::flow_end_seconds);
     l.end_uptime = integer(r, known_field::flow_end_sys_up_time);
     return l;
-}
-
-uint64_t flow_start_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h) {
-    return flow_time(r, h, l.start_ms, l.start_s, l.start_uptime);
-}
-
-uint64_t flow_end_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h) {
-    return flow_time(r, h, l.end_ms, l.end_s, l.end_uptime);
 }
 
 flow_summary summarize(const proto::decoded_message& msg, const proto::record_view& r,

@@ -1,6 +1,8 @@
 #include "ipfix/store/retention_codec.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -12,15 +14,15 @@ namespace {
 using namespace detail;
 
 constexpr uint8_t block_magic = 'R';
-constexpr uint8_t block_version = 2;
+constexpr uint8_t block_version = 3;
 // magic, version, records (u32), first and last seen ms (u64 each), the exporter table's
 // offset (u32); fixed-size and little-endian so it is written last, in place.
 constexpr size_t header_size = 2 + 4 + 8 + 8 + 4;
 // A group's record count: a varint padded to three bytes, patched when the group closes.
 constexpr uint32_t max_group_records = (1u << 21) - 1;
-// The most a record takes: flags, two addresses, 2 ports, protocol, 2 AS numbers, countries,
-// bytes and packets, 2 interfaces, start and end.
-constexpr size_t max_record_size = 1 + 2 * 17 + 2 * 3 + 1 + 2 * 5 + 4 + 2 * 10 + 2 * 5 + 2 * 10;
+// The most a record takes: its control word, two IPv6 addresses, ports and protocol, two
+// countries, and eight values, each stored as 8 bytes before the next one overwrites the tail.
+constexpr size_t max_record_size = 4 + 2 * 16 + 5 + 2 * 2 + 8 * 8;
 constexpr size_t max_group_header = 10 + 3 + 1 + 5 + 3 + 3;
 
 uint8_t* put_varint(uint8_t* p, uint64_t v) {
@@ -42,21 +44,52 @@ uint64_t zigzag(uint64_t from, uint64_t to) {
     return (static_cast<uint64_t>(d) << 1) ^ static_cast<uint64_t>(d >> 63);
 }
 
-// Family byte, then the address's bytes (4, 16 or none).
-uint8_t* put_address(uint8_t* p, const uint8_t* bytes, uint8_t length) {
-    // Fixed-size copies: a memcpy of a variable length was a library call a record.
+// An address's 4 or 16 bytes, nothing for another length. Fixed-size copies: a memcpy of a
+// variable length was a library call a record.
+uint8_t* put_address_bytes(uint8_t* p, const uint8_t* bytes, uint8_t length) {
     if (length == 4) {
-        *p++ = 4;
         std::memcpy(p, bytes, 4);
         return p + 4;
     }
     if (length == 16) {
-        *p++ = 6;
         std::memcpy(p, bytes, 16);
         return p + 16;
     }
-    *p++ = 0;
     return p;
+}
+
+// Family byte, then the address's bytes (4, 16 or none): the exporter table's form.
+uint8_t* put_address(uint8_t* p, const uint8_t* bytes, uint8_t length) {
+    *p++ = length == 4 ? 4 : length == 16 ? 6 : 0;
+    return put_address_bytes(p, bytes, length);
+}
+
+// A record's values after its fixed fields, in this order, each with a 3-bit length code in the
+// control word: source AS, destination AS, bytes, packets, input and output interface, flow
+// start and end (zigzag deltas from the seen time).
+constexpr size_t value_count = 8;
+
+// The control word's address family: 0 none, 1 IPv4, 2 IPv6 (from a length of 0, 4 or 16).
+uint32_t family_code(uint8_t length) { return (length >> 2) - (length >> 3); }
+
+// The bytes each value's length code stands for: 0..6, and 7 for a full 8.
+constexpr uint8_t code_bytes[8] = {0, 1, 2, 3, 4, 5, 6, 8};
+
+// The shortest code that holds v: no loop and no branch, where a varint's byte-by-byte loop
+// mispredicted on every record whose values changed length.
+unsigned length_code(uint64_t v) {
+    // bit_width, without the branch on zero it compiles to.
+    const unsigned bits = 64 - static_cast<unsigned>(__builtin_clzll(v | 1)) - (v == 0);
+    const unsigned bytes = (bits + 7) / 8;
+    return bytes - (bytes >> 3);
+}
+
+// Stores all 8 bytes little-endian and moves on by the code's length: the next value overwrites
+// the rest (the caller leaves room for it).
+uint8_t* put_value(uint8_t* p, uint64_t v, unsigned code) {
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+    std::memcpy(p, &v, 8);
+    return p + code_bytes[code];
 }
 
 }  // namespace
@@ -66,30 +99,14 @@ struct block_encoder::record_fields {
     const uint8_t* destination = nullptr;
     uint8_t source_length = 0, destination_length = 0;  // 0, 4 or 16
     uint8_t protocol = 0;
-    uint8_t flags = 0;  // filled, countries, interfaces, start, end
+    bool source_filled = false, destination_filled = false;
     uint16_t source_port = 0, destination_port = 0;
     uint32_t source_as = 0, destination_as = 0;
     std::array<char, 2> source_country{}, destination_country{};
     uint64_t bytes = 0, packets = 0;
     uint32_t input_interface = 0, output_interface = 0;
-    uint64_t start_ms = 0, end_ms = 0;
+    uint64_t start_ms = 0, end_ms = 0;  // 0: absent
 };
-
-namespace {
-
-uint8_t flags_of(const mediate::record_values& v, uint32_t in, uint32_t out, uint64_t start, uint64_t end) {
-    uint8_t flags = 0;
-    if (v.write_source_as) flags |= source_filled;
-    if (v.write_destination_as) flags |= destination_filled;
-    if (start != 0) flags |= has_start;
-    if (end != 0) flags |= has_end;
-    if (v.source_country[0] != 0 || v.source_country[1] != 0) flags |= has_source_country;
-    if (v.destination_country[0] != 0 || v.destination_country[1] != 0) flags |= has_destination_country;
-    if (in != 0 || out != 0) flags |= has_interfaces;
-    return flags;
-}
-
-}  // namespace
 
 block_encoder::block_encoder() : buf_(64 << 10), size_(header_size) {}
 
@@ -158,32 +175,35 @@ void block_encoder::close_group() {
 }
 
 void block_encoder::write(const record_fields& f, uint64_t seen_ms) {
+    const bool source_country = f.source_country[0] != 0 || f.source_country[1] != 0;
+    const bool destination_country = f.destination_country[0] != 0 || f.destination_country[1] != 0;
+    const uint64_t values[value_count] = {f.source_as,       f.destination_as,   f.bytes,
+                                            f.packets,         f.input_interface,  f.output_interface,
+                                            zigzag(seen_ms, f.start_ms), zigzag(seen_ms, f.end_ms)};
+    unsigned codes[value_count];
+    for (size_t i = 0; i < value_count; ++i) codes[i] = length_code(values[i]);
+    // A flow time's code 0 says it is absent; a present one takes a byte even when it equals seen.
+    codes[6] = f.start_ms != 0 ? std::max(codes[6], 1u) : 0;
+    codes[7] = f.end_ms != 0 ? std::max(codes[7], 1u) : 0;
+    uint32_t control = family_code(f.source_length) | family_code(f.destination_length) << 2 |
+                       uint32_t{f.source_filled} << 4 | uint32_t{f.destination_filled} << 5 |
+                       uint32_t{source_country} << 6 | uint32_t{destination_country} << 7;
+    for (size_t i = 0; i < value_count; ++i) control |= codes[i] << (8 + 3 * i);
+
     uint8_t* p = room(max_record_size);
     uint8_t* const start = p;
-    *p++ = f.flags;
-    p = put_address(p, f.source, f.source_length);
-    p = put_address(p, f.destination, f.destination_length);
-    p = put_varint(p, f.source_port);
-    p = put_varint(p, f.destination_port);
+    p = put_value(p, control, 4);
+    p = put_address_bytes(p, f.source, f.source_length);
+    p = put_address_bytes(p, f.destination, f.destination_length);
+    p = put_value(p, f.source_port, 2);
+    p = put_value(p, f.destination_port, 2);
     *p++ = f.protocol;
-    p = put_varint(p, f.source_as);
-    p = put_varint(p, f.destination_as);
-    if (f.flags & has_source_country) {
-        *p++ = static_cast<uint8_t>(f.source_country[0]);
-        *p++ = static_cast<uint8_t>(f.source_country[1]);
-    }
-    if (f.flags & has_destination_country) {
-        *p++ = static_cast<uint8_t>(f.destination_country[0]);
-        *p++ = static_cast<uint8_t>(f.destination_country[1]);
-    }
-    p = put_varint(p, f.bytes);
-    p = put_varint(p, f.packets);
-    if (f.flags & has_interfaces) {
-        p = put_varint(p, f.input_interface);
-        p = put_varint(p, f.output_interface);
-    }
-    if (f.flags & has_start) p = put_varint(p, zigzag(seen_ms, f.start_ms));
-    if (f.flags & has_end) p = put_varint(p, zigzag(seen_ms, f.end_ms));
+    // Both countries stored, each kept only when present: no branch on the data.
+    std::memcpy(p, f.source_country.data(), 2);
+    p += 2 * source_country;
+    std::memcpy(p, f.destination_country.data(), 2);
+    p += 2 * destination_country;
+    for (size_t i = 0; i < value_count; ++i) p = put_value(p, values[i], codes[i]);
     size_ += static_cast<size_t>(p - start);
     ++group_records_;
     ++records_;
@@ -210,12 +230,8 @@ void block_encoder::add(const pipeline::flow_summary& s) {
     f.output_interface = s.output_interface;
     f.start_ms = s.flow_start_ms;
     f.end_ms = s.flow_end_ms;
-    mediate::record_values v;
-    v.write_source_as = s.source_as_filled;
-    v.write_destination_as = s.destination_as_filled;
-    v.source_country = s.source_country;
-    v.destination_country = s.destination_country;
-    f.flags = flags_of(v, f.input_interface, f.output_interface, f.start_ms, f.end_ms);
+    f.source_filled = s.source_as_filled;
+    f.destination_filled = s.destination_as_filled;
     write(f, s.seen_ms);
 }
 
@@ -256,7 +272,8 @@ size_t block_encoder::add(const pipeline::tapped_datagram& d) {
         f.output_interface = static_cast<uint32_t>(pipeline::value_at(r, l.output_interface));
         f.start_ms = pipeline::flow_start_ms(r, l, m.header);
         f.end_ms = pipeline::flow_end_ms(r, l, m.header);
-        f.flags = flags_of(v, f.input_interface, f.output_interface, f.start_ms, f.end_ms);
+        f.source_filled = v.write_source_as;
+        f.destination_filled = v.write_destination_as;
         write(f, d.seen_ms);
         ++n;
     }
@@ -290,7 +307,8 @@ std::string_view block_encoder::seal() {
 
 namespace {
 
-bool read_v2_info(reader& r, block_info& info, size_t& table_at) {
+// Formats 2 and 3 share the header, the groups and the exporter table; only records differ.
+bool read_grouped_info(reader& r, block_info& info, size_t& table_at) {
     r.at = 2;
     info.records = static_cast<uint32_t>(r.fixed(4));
     info.first_seen_ms = r.fixed(8);
@@ -300,11 +318,44 @@ bool read_v2_info(reader& r, block_info& info, size_t& table_at) {
            table_at >= header_size && table_at <= r.in.size();
 }
 
-bool decode_v2_block(std::string_view value, const std::function<bool(const pipeline::flow_summary&)>& each) {
+// A format-3 record, as block_encoder::write lays it out. Codes the writer never makes (a
+// family of 3, an AS number or interface over 4 bytes) make the block bad.
+void read_v3_record(reader& r, uint64_t seen, pipeline::flow_summary& s) {
+    const auto control = static_cast<uint32_t>(r.fixed(4));
+    const auto code = [control](size_t i) { return (control >> (8 + 3 * i)) & 7; };
+    constexpr uint8_t family_of_code[4] = {0, 4, 6, 255};  // 255: refused by address_of
+    s.source = r.address_of(family_of_code[control & 3]);
+    s.destination = r.address_of(family_of_code[control >> 2 & 3]);
+    s.source_port = static_cast<uint16_t>(r.fixed(2));
+    s.destination_port = static_cast<uint16_t>(r.fixed(2));
+    s.protocol = r.byte();
+    s.source_as_filled = (control & 16) != 0;
+    s.destination_as_filled = (control & 32) != 0;
+    s.source_country = {};
+    s.destination_country = {};
+    if (control & 64) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
+    if (control & 128) s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
+    uint64_t values[value_count];
+    for (size_t i = 0; i < value_count; ++i) values[i] = r.fixed(code_bytes[code(i)]);
+    for (const size_t i : {0, 1, 4, 5}) {
+        if (code(i) > 4) r.bad = true;
+    }
+    s.source_as = static_cast<uint32_t>(values[0]);
+    s.destination_as = static_cast<uint32_t>(values[1]);
+    s.bytes = values[2];
+    s.packets = values[3];
+    s.input_interface = static_cast<uint32_t>(values[4]);
+    s.output_interface = static_cast<uint32_t>(values[5]);
+    s.flow_start_ms = code(6) != 0 ? unzigzag(seen, values[6]) : 0;
+    s.flow_end_ms = code(7) != 0 ? unzigzag(seen, values[7]) : 0;
+}
+
+bool decode_grouped_block(std::string_view value, uint8_t version,
+                          const std::function<bool(const pipeline::flow_summary&)>& each) {
     reader h{value};
     block_info info;
     size_t table_at = 0;
-    if (!read_v2_info(h, info, table_at)) return false;
+    if (!read_grouped_info(h, info, table_at)) return false;
     reader t{value, table_at};
     const uint64_t exporters = t.bounded<uint64_t>(max_block_exporters);
     std::vector<pipeline::flow_summary> table(t.bad ? 0 : exporters);
@@ -331,9 +382,14 @@ bool decode_v2_block(std::string_view value, const std::function<bool(const pipe
         if (r.bad || count == 0 || delivered + count > info.records) return false;
         if (seen < info.first_seen_ms || seen > info.last_seen_ms) return false;
         for (uint64_t i = 0; i < count; ++i) {
-            const uint8_t flags = r.byte();
-            read_record_body(r, flags, seen, s);
-            if (r.bad || (flags & reserved_flags) != 0) return false;
+            if (version == 2) {
+                const uint8_t flags = r.byte();
+                read_record_body(r, flags, seen, s);
+                if ((flags & reserved_flags) != 0) return false;
+            } else {
+                read_v3_record(r, seen, s);
+            }
+            if (r.bad) return false;
             ++delivered;
             if (!each(s)) return true;
         }
@@ -346,17 +402,17 @@ bool decode_v2_block(std::string_view value, const std::function<bool(const pipe
 bool read_block_info(std::string_view value, block_info& info) {
     if (value.size() < 2 || static_cast<uint8_t>(value[0]) != block_magic) return false;
     if (value[1] == 1) return read_v1_info(value, info);
-    if (value[1] != block_version) return false;
+    if (value[1] != 2 && value[1] != block_version) return false;
     reader r{value};
     size_t table_at = 0;
-    return read_v2_info(r, info, table_at);
+    return read_grouped_info(r, info, table_at);
 }
 
 bool decode_block(std::string_view value, const std::function<bool(const pipeline::flow_summary&)>& each) {
     if (value.size() < 2 || static_cast<uint8_t>(value[0]) != block_magic) return false;
     if (value[1] == 1) return decode_v1_block(value, each);
-    if (value[1] != block_version) return false;
-    return decode_v2_block(value, each);
+    if (value[1] != 2 && value[1] != block_version) return false;
+    return decode_grouped_block(value, static_cast<uint8_t>(value[1]), each);
 }
 
 }  // namespace ipfix::store

@@ -13,7 +13,7 @@
 
 namespace ipfix::store::detail {
 
-// Record flags, the same bits in every format.
+// Record flags, the same bits in formats 1 and 2.
 enum record_flag : uint8_t {
     source_filled = 1,
     destination_filled = 2,
@@ -74,9 +74,11 @@ struct reader {
         at += n;
         return v;
     }
-    proto::ip_address address() {
+    // A family byte (0, 4 or 6), then the address's bytes.
+    proto::ip_address address() { return address_of(byte()); }
+    // The bytes of an address of `family` (0: none, 4 or 6; anything else is bad).
+    proto::ip_address address_of(uint8_t family) {
         proto::ip_address a;
-        const uint8_t family = byte();
         if (family != 0 && family != 4 && family != 6) bad = true;
         if (bad) return a;
         a.family = family;
@@ -92,7 +94,7 @@ struct reader {
 };
 
 // A record's fields after its flags (and, in format 1, its seen time, exporter and stream), the
-// same in every format: addresses, ports, protocol, AS numbers, countries, counters,
+// same in formats 1 and 2: addresses, ports, protocol, AS numbers, countries, counters,
 // interfaces, flow times (relative to `seen`). Fields the flags leave out are zeroed.
 inline void read_record_body(reader& r, uint8_t flags, uint64_t seen, pipeline::flow_summary& s) {
     s.source = r.address();

@@ -2,7 +2,7 @@
 // come back exactly as summarize() gives them (IPFIX with millisecond and second times, a
 // variable-length template, IPv6, NetFlow v9 uptime times, v5; enrichment's values and flags),
 // options records left out; a block mixing datagrams and summaries keeps their order; and a
-// block written in format 1 (by the encoder before format 2) still reads, field by field.
+// block written in format 1 or 2 (by the encoders before format 3) still reads, field by field.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -219,6 +219,35 @@ TEST_CASE("retention codec: a format-1 block still reads", "[retention]") {
     }
 }
 
+TEST_CASE("retention codec: a block is refused when cut short or holding codes the writer never makes",
+          "[retention]") {
+    store::block_encoder e;
+    flow_summary s;
+    s.seen_ms = 1;
+    s.exporter = *proto::ip_address::parse("192.0.2.1");
+    s.source = *proto::ip_address::parse("10.0.0.1");
+    s.destination = *proto::ip_address::parse("10.0.0.2");
+    s.source_as = 64500;
+    s.bytes = 1;
+    e.add(s);
+    const std::string block = e.finish();
+    for (size_t n = 0; n < block.size(); ++n) {
+        CHECK_FALSE(store::decode_block(std::string_view(block).substr(0, n), [](const flow_summary&) { return true; }));
+    }
+    // The header (26 bytes) and the group's (seen, exporter, version, domain, template: a byte
+    // each; the count 3), then the record's control word: IPv4 both sides, the AS in 2 bytes.
+    const size_t control = 26 + 8;
+    REQUIRE(static_cast<uint8_t>(block[control]) == (1 | 1 << 2));
+    REQUIRE((static_cast<uint8_t>(block[control + 1]) & 7) == 2);
+    CHECK(decoded(block) == describe(s));
+    std::string bad = block;
+    bad[control] = 3 | 1 << 2;  // no address family 3
+    CHECK_FALSE(store::decode_block(bad, [](const flow_summary&) { return true; }));
+    bad = block;
+    bad[control + 1] = static_cast<char>((block[control + 1] & ~7) | 5);  // an AS number of 5 bytes
+    CHECK_FALSE(store::decode_block(bad, [](const flow_summary&) { return true; }));
+}
+
 TEST_CASE("retention codec: a format-2 block still reads", "[retention]") {
     const std::string v2 = format_2_block();
     CHECK(header_of(v2) == "3 1700000000499-1700000000500");
@@ -234,14 +263,14 @@ TEST_CASE("retention codec: a format-2 block still reads", "[retention]") {
     }
 }
 
-TEST_CASE("retention codec: varints of every length read back, one byte longer past each 7-bit boundary",
-          "[retention]") {
+TEST_CASE("retention codec: values of every length read back, longer past each byte boundary", "[retention]") {
     // Counters, interfaces, AS numbers and flow times (a zigzag delta from the seen time, either
-    // sign) on each side of every length a varint takes, up to 10 bytes.
-    auto block_with = [](uint64_t counters, uint64_t other) {
+    // sign, or none at all) on each side of every length a value takes, up to 8 bytes.
+    const uint64_t seen = 1'700'000'000'000;
+    auto block_with = [seen](uint64_t counters, uint64_t other) {
         store::block_encoder e;
         flow_summary s;
-        s.seen_ms = 1'700'000'000'000;
+        s.seen_ms = seen;
         s.exporter = *proto::ip_address::parse("192.0.2.1");
         s.version = 10;
         s.bytes = counters;
@@ -249,20 +278,26 @@ TEST_CASE("retention codec: varints of every length read back, one byte longer p
         s.input_interface = static_cast<uint32_t>(other);
         s.source_as = static_cast<uint32_t>(other >> 32);
         s.flow_start_ms = other;
+        s.flow_end_ms = seen;  // a delta of 0: present, and not read back as absent
         e.add(s);
         const std::string block = e.finish();
         CHECK(decoded(block) == describe(s));
         return block.size();
     };
-    for (unsigned k = 1; k <= 9; ++k) {
-        const uint64_t boundary = uint64_t{1} << (7 * k);
-        INFO("2^" << 7 * k);
-        // bytes and packets: a byte longer each past the boundary
-        CHECK(block_with(boundary, 0) - block_with(boundary - 1, 0) == 2);
+    // 7 bytes are stored as 8.
+    const auto stored = [](unsigned bytes) { return bytes == 7 ? 8u : bytes; };
+    for (unsigned k = 1; k <= 7; ++k) {
+        const uint64_t boundary = uint64_t{1} << (8 * k);
+        INFO("2^" << 8 * k);
+        // bytes and packets: longer each past the boundary
+        CHECK(block_with(boundary, 0) - block_with(boundary - 1, 0) == 2 * (stored(k + 1) - stored(k)));
         block_with(0, boundary - 1);
         block_with(0, boundary);
+        block_with(0, seen + boundary);
+        block_with(0, seen - boundary);
     }
-    CHECK(block_with(UINT64_MAX, 0) - block_with(uint64_t{1} << 63, 0) == 0);  // 10 bytes both
+    CHECK(block_with(UINT64_MAX, 0) - block_with(1, 0) == 2 * 7);
     block_with(0, UINT64_MAX);
     block_with(0, uint64_t{1} << 63);
+    block_with(0, seen);
 }

@@ -54,10 +54,26 @@ inline uint32_t forwarded_as(const proto::record_view& r, proto::field_loc in_re
     return static_cast<uint32_t>(value_at(r, in_record));
 }
 
-// Flow times in epoch milliseconds, 0 when absent; uptime-relative ones placed against the
-// header's export time.
-uint64_t flow_start_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h);
-uint64_t flow_end_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h);
+// A flow time in epoch milliseconds from the first of its fields present, 0 when none is;
+// uptime-relative ones (v5, v9) placed against the header's export time: export_time - (uptime - t).
+// Inline: the retention encoder calls it twice a record.
+inline uint64_t flow_time(const proto::record_view& r, const proto::message_header& h, proto::field_loc ms,
+                          proto::field_loc s, proto::field_loc uptime) {
+    if (ms.length != 0) return value_at(r, ms);
+    if (s.length != 0) return value_at(r, s) * 1000;
+    if (h.version == proto::protocol_version::ipfix || uptime.length == 0) return 0;  // no uptime in IPFIX
+    const uint32_t age = h.sys_uptime_ms - static_cast<uint32_t>(value_at(r, uptime));  // wraps with the counter
+    const uint64_t exported = uint64_t{h.export_time} * 1000;
+    return exported >= age ? exported - age : 0;
+}
+
+inline uint64_t flow_start_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h) {
+    return flow_time(r, h, l.start_ms, l.start_s, l.start_uptime);
+}
+
+inline uint64_t flow_end_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h) {
+    return flow_time(r, h, l.end_ms, l.end_s, l.end_uptime);
+}
 
 // The summary of data record `r` of `msg`, enriched with `v`, seen at `now_ms`.
 flow_summary summarize(const proto::decoded_message& msg, const proto::record_view& r,

@@ -1,9 +1,11 @@
-// The retention store's block format (2): up to a few thousand records in one value,
-// varint-packed. Records come in groups that share a seen time, exporter, version, domain and
+// The retention store's block format (3): up to a few thousand records in one value. A record
+// is a control word (address families, flags, a 3-bit byte length per integer) and its fields
+// in as few bytes as they need, written without a loop or a branch on the values (format 2's
+// varints were most of the retention thread's time). Records come in groups that share a seen time, exporter, version, domain and
 // template (a tapped datagram's data set), written once per group; the block's exporters sit in
 // a small table at its end so a record names its exporter by index. The header is fixed-size,
 // so a block is encoded in place and handed over without a copy. decode_block also reads
-// format-1 blocks, and treats the bytes as untrusted (a bad block is refused, never over-read).
+// format-1 and format-2 blocks, and treats the bytes as untrusted (a bad block is refused, never over-read).
 //
 //   block_encoder e;
 //   e.add(datagram);                    // straight from the tap, no summary built

@@ -11,7 +11,7 @@
 //
 // Its own RocksDB directory (the template store's sits beside it; flushes bypass the page cache
 // where the file system allows O_DIRECT): a column family "blocks"
-// for the records (uncompressed: they are varint-packed) and, in the default one, a small index entry per block so opening
+// for the records (uncompressed: they are packed already) and, in the default one, a small index entry per block so opening
 // never reads the blocks themselves.
 #pragma once
 
