@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <span>
 
 #include "retention_reader.hpp"
 
@@ -20,10 +21,33 @@ constexpr uint8_t block_version = 3;
 constexpr size_t header_size = 2 + 4 + 8 + 8 + 4;
 // A group's record count: a varint padded to three bytes, patched when the group closes.
 constexpr uint32_t max_group_records = (1u << 21) - 1;
-// The most a record takes: its control word, two IPv6 addresses, ports and protocol, two
-// countries, and eight values, each stored as 8 bytes before the next one overwrites the tail.
-constexpr size_t max_record_size = 4 + 2 * 16 + 5 + 2 * 2 + 8 * 8;
-constexpr size_t max_group_header = 10 + 3 + 1 + 5 + 3 + 3;
+
+// A format-3 group's layout: its records' integers, in this order, each kept as the record has
+// it (big-endian) in the bytes the group's values need (RFC 7011's reduced size), so a record
+// is stored by copying and decoded by the same reads summarize() makes. The AS numbers come last: a record keeps only the one it
+// forwards, the exporter's or the one enrichment looked up (4 bytes, little-endian).
+enum : size_t {
+    source_port, destination_port, protocol, octets, packets, input_interface, output_interface, start_time,
+    end_time, source_as, destination_as, int_count
+};
+// How a group's flow times are kept (the first present of milliseconds, seconds and, in v5
+// and v9, uptime: the choice pipeline::flow_time makes).
+enum time_kind : uint8_t { time_none, time_ms, time_s, time_uptime };
+// A format-3 record's flags.
+enum v3_flag : uint8_t {
+    v3_source_filled = 1,
+    v3_destination_filled = 2,
+    v3_source_country = 4,
+    v3_destination_country = 8,
+    v3_reserved = 0xf0,
+};
+
+// The most a record takes: flags, two IPv6 addresses, the integers (each stored as 8 bytes
+// before the next overwrites what is not kept), two looked-up AS numbers, two countries.
+constexpr size_t max_record_size = 1 + 2 * 16 + int_count * 8 + 2 * 4 + 2 * 2;
+// Seen delta, exporter, version, domain, template, count; families and time kinds, widths,
+// the header's clock.
+constexpr size_t max_group_header = 10 + 3 + 1 + 5 + 3 + 3 + 1 + int_count + 8;
 
 uint8_t* put_varint(uint8_t* p, uint64_t v) {
     while (v >= 0x80) {
@@ -64,56 +88,93 @@ uint8_t* put_address(uint8_t* p, const uint8_t* bytes, uint8_t length) {
     return put_address_bytes(p, bytes, length);
 }
 
-// A record's values after its fixed fields, in this order, each with a 3-bit length code in the
-// control word: source AS, destination AS, bytes, packets, input and output interface, flow
-// start and end (zigzag deltas from the seen time).
-constexpr size_t value_count = 8;
+// The layout byte's address family: 0 none, 1 IPv4, 2 IPv6 (from a length of 0, 4 or 16).
+uint8_t family_code(uint8_t length) { return static_cast<uint8_t>((length >> 2) - (length >> 3)); }
 
-// The control word's address family: 0 none, 1 IPv4, 2 IPv6 (from a length of 0, 4 or 16).
-uint32_t family_code(uint8_t length) { return (length >> 2) - (length >> 3); }
-
-// The bytes each value's length code stands for: 0..6, and 7 for a full 8.
-constexpr uint8_t code_bytes[8] = {0, 1, 2, 3, 4, 5, 6, 8};
-
-// The shortest code that holds v: no loop and no branch, where a varint's byte-by-byte loop
-// mispredicted on every record whose values changed length.
-unsigned length_code(uint64_t v) {
-    // bit_width, without the branch on zero it compiles to.
-    const unsigned bits = 64 - static_cast<unsigned>(__builtin_clzll(v | 1)) - (v == 0);
-    const unsigned bytes = (bits + 7) / 8;
-    return bytes - (bytes >> 3);
-}
-
-// Stores all 8 bytes little-endian and moves on by the code's length: the next value overwrites
-// the rest (the caller leaves room for it).
-uint8_t* put_value(uint8_t* p, uint64_t v, unsigned code) {
-    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
-    std::memcpy(p, &v, 8);
-    return p + code_bytes[code];
+time_kind kind_of(proto::field_loc ms, proto::field_loc s, proto::field_loc uptime, proto::protocol_version v) {
+    if (ms.length != 0) return time_ms;
+    if (s.length != 0) return time_s;
+    if (v != proto::protocol_version::ipfix && uptime.length != 0) return time_uptime;
+    return time_none;
 }
 
 }  // namespace
 
-struct block_encoder::record_fields {
-    const uint8_t* source = nullptr;
-    const uint8_t* destination = nullptr;
-    uint8_t source_length = 0, destination_length = 0;  // 0, 4 or 16
-    uint8_t protocol = 0;
-    bool source_filled = false, destination_filled = false;
-    uint16_t source_port = 0, destination_port = 0;
-    uint32_t source_as = 0, destination_as = 0;
-    std::array<char, 2> source_country{}, destination_country{};
-    uint64_t bytes = 0, packets = 0;
-    uint32_t input_interface = 0, output_interface = 0;
-    uint64_t start_ms = 0, end_ms = 0;  // 0: absent
+// Where a set's records keep what a group stores, and the group's layout. Each integer is
+// copied as one 8-byte load inside the record (starting at the field, or earlier when that
+// would pass the record's end), a shift and one 8-byte store: no branch and no loop a value.
+struct block_encoder::record_plan {
+    static_assert(sizeof(group_layout::widths) == int_count);
+    group_layout layout;
+    uint16_t source_at = 0, destination_at = 0;
+    uint8_t source_length = 0, destination_length = 0;
+    uint16_t at[int_count] = {};
+    uint8_t shift[int_count] = {};  // bits before the field in the 8 loaded
+
+    void place(size_t i, proto::field_loc l, size_t record_length) {
+        const size_t from = std::min<size_t>(l.offset, record_length - 8);
+        at[i] = static_cast<uint16_t>(l.length == 0 ? 0 : from);
+        shift[i] = static_cast<uint8_t>(l.length == 0 ? 0 : 8 * (l.offset - from));
+        layout.widths[i] = static_cast<uint8_t>(l.length);
+    }
+
+    // Drops the bytes every record of `records` (laid out alike, each at least 8 bytes) has zero
+    // at the front of each integer: the reduced-size encoding of RFC 7011 section 6.2, so the
+    // value reads the same. Exporters send 8-byte counters and times whose values need half
+    // that. An AS number the template has keeps a byte: none at all means enrichment's.
+    void reduce(std::span<const proto::record_view> records) {
+        uint64_t seen[int_count] = {};
+        for (const proto::record_view& r : records) {
+            for (size_t i = 0; i < int_count; ++i) seen[i] |= word(r.data, i);
+        }
+        for (size_t i = 0; i < int_count; ++i) {
+            const unsigned zero = std::min<unsigned>(static_cast<unsigned>(std::countr_zero(seen[i])) / 8,
+                                                     layout.widths[i] - (i >= source_as && layout.widths[i] != 0));
+            layout.widths[i] = static_cast<uint8_t>(layout.widths[i] - zero);
+            shift[i] = static_cast<uint8_t>(layout.widths[i] == 0 ? 0 : shift[i] + 8 * zero);  // never by 64
+        }
+    }
+
+    // Integer i's bytes, in memory order from the lowest: the field's first byte is the lowest.
+    uint64_t word(const uint8_t* record, size_t i) const {
+        uint64_t w;
+        std::memcpy(&w, record + at[i], 8);
+        if constexpr (std::endian::native == std::endian::little) {
+            return w >> shift[i];
+        } else {
+            return w << shift[i];
+        }
+    }
+
+    // A decoded record of `record_length` >= 8 bytes (shorter ones are read padded): every record
+    // of its set alike unless its template has variable-length fields.
+    void plan(const proto::record_view& r, const proto::message_header& h, size_t record_length) {
+        const pipeline::summary_layout l = pipeline::layout_of(r);
+        source_at = l.source.offset;
+        source_length = static_cast<uint8_t>(l.source.length);
+        destination_at = l.destination.offset;
+        destination_length = static_cast<uint8_t>(l.destination.length);
+        const time_kind start = kind_of(l.start_ms, l.start_s, l.start_uptime, h.version);
+        const time_kind end = kind_of(l.end_ms, l.end_s, l.end_uptime, h.version);
+        const auto time_loc = [](time_kind k, proto::field_loc ms, proto::field_loc s, proto::field_loc uptime) {
+            return k == time_ms ? ms : k == time_s ? s : k == time_uptime ? uptime : proto::field_loc{};
+        };
+        const proto::field_loc locs[int_count] = {
+            l.source_port, l.destination_port, l.protocol, l.octets, l.packets, l.input_interface, l.output_interface,
+            time_loc(start, l.start_ms, l.start_s, l.start_uptime), time_loc(end, l.end_ms, l.end_s, l.end_uptime),
+            l.source_as, l.destination_as};
+        for (size_t i = 0; i < int_count; ++i) place(i, locs[i], record_length);
+        layout.families_and_times = static_cast<uint8_t>(family_code(source_length) | family_code(destination_length) << 2 |
+                                                         start << 4 | end << 6);
+        const bool uptime = start == time_uptime || end == time_uptime;
+        layout.sys_uptime_ms = uptime ? h.sys_uptime_ms : 0;
+        layout.export_time = uptime ? h.export_time : 0;
+    }
 };
 
 block_encoder::block_encoder() : buf_(64 << 10), size_(header_size) {}
 
-uint8_t* block_encoder::room(size_t n) {
-    if (buf_.size() - size_ < n) buf_.resize(std::max(buf_.size() * 2, size_ + n));
-    return buf_.data() + size_;
-}
+void block_encoder::grow(size_t n) { buf_.resize(std::max(buf_.size() * 2, size_ + n)); }
 
 uint16_t block_encoder::exporter_index(const proto::ip_address& address, uint16_t port) {
     if (last_exporter_ < exporters_.size() && exporters_[last_exporter_].port == port &&
@@ -141,11 +202,12 @@ void block_encoder::start_record(uint64_t seen_ms) {
     last_seen_ms_ = std::max(last_seen_ms_, seen_ms);
 }
 
-void block_encoder::group(uint64_t seen_ms, uint16_t exporter, uint8_t version, uint32_t domain, uint16_t template_id) {
+void block_encoder::group(uint64_t seen_ms, uint16_t exporter, uint8_t version, uint32_t domain, uint16_t template_id,
+                          const group_layout& layout) {
     // A datagram's records join a group without this check: leave room for a whole one.
     if (group_records_ != 0 && group_records_ < max_group_records - UINT16_MAX && seen_ms == group_seen_ms_ &&
         exporter == group_exporter_ && version == group_version_ && domain == group_domain_ &&
-        template_id == group_template_) {
+        template_id == group_template_ && layout == group_layout_) {
         return;
     }
     close_group();
@@ -157,12 +219,21 @@ void block_encoder::group(uint64_t seen_ms, uint16_t exporter, uint8_t version, 
     p = put_varint(p, domain);
     p = put_varint(p, template_id);
     group_count_at_ = size_ + static_cast<size_t>(p - start);
-    size_ = group_count_at_ + 3;
+    p += 3;
+    *p++ = layout.families_and_times;
+    std::memcpy(p, layout.widths, int_count);
+    p += int_count;
+    if ((layout.families_and_times >> 4 & 3) == time_uptime || layout.families_and_times >> 6 == time_uptime) {
+        p = put_fixed(p, layout.sys_uptime_ms, 4);
+        p = put_fixed(p, layout.export_time, 4);
+    }
+    size_ += static_cast<size_t>(p - start);
     group_seen_ms_ = seen_ms;
     group_exporter_ = exporter;
     group_version_ = version;
     group_domain_ = domain;
     group_template_ = template_id;
+    group_layout_ = layout;
 }
 
 void block_encoder::close_group() {
@@ -174,107 +245,110 @@ void block_encoder::close_group() {
     group_records_ = 0;
 }
 
-void block_encoder::write(const record_fields& f, uint64_t seen_ms) {
-    const bool source_country = f.source_country[0] != 0 || f.source_country[1] != 0;
-    const bool destination_country = f.destination_country[0] != 0 || f.destination_country[1] != 0;
-    const uint64_t values[value_count] = {f.source_as,       f.destination_as,   f.bytes,
-                                            f.packets,         f.input_interface,  f.output_interface,
-                                            zigzag(seen_ms, f.start_ms), zigzag(seen_ms, f.end_ms)};
-    unsigned codes[value_count];
-    for (size_t i = 0; i < value_count; ++i) codes[i] = length_code(values[i]);
-    // A flow time's code 0 says it is absent; a present one takes a byte even when it equals seen.
-    codes[6] = f.start_ms != 0 ? std::max(codes[6], 1u) : 0;
-    codes[7] = f.end_ms != 0 ? std::max(codes[7], 1u) : 0;
-    uint32_t control = family_code(f.source_length) | family_code(f.destination_length) << 2 |
-                       uint32_t{f.source_filled} << 4 | uint32_t{f.destination_filled} << 5 |
-                       uint32_t{source_country} << 6 | uint32_t{destination_country} << 7;
-    for (size_t i = 0; i < value_count; ++i) control |= codes[i] << (8 + 3 * i);
-
+void block_encoder::write(const record_plan& plan, const uint8_t* record, const mediate::record_values& v) {
+    const uint8_t* const widths = plan.layout.widths;
+    const bool source_country = v.source_country[0] != 0 || v.source_country[1] != 0;
+    const bool destination_country = v.destination_country[0] != 0 || v.destination_country[1] != 0;
     uint8_t* p = room(max_record_size);
     uint8_t* const start = p;
-    p = put_value(p, control, 4);
-    p = put_address_bytes(p, f.source, f.source_length);
-    p = put_address_bytes(p, f.destination, f.destination_length);
-    p = put_value(p, f.source_port, 2);
-    p = put_value(p, f.destination_port, 2);
-    *p++ = f.protocol;
-    // Both countries stored, each kept only when present: no branch on the data.
-    std::memcpy(p, f.source_country.data(), 2);
+    // Copies integer i, and keeps `keep` bytes of it.
+    const auto copy = [&](size_t i, size_t keep) {
+        const uint64_t w = plan.word(record, i);
+        std::memcpy(p, &w, 8);
+        p += keep;
+    };
+    *p++ = static_cast<uint8_t>(v.write_source_as * v3_source_filled | v.write_destination_as * v3_destination_filled |
+                                source_country * v3_source_country | destination_country * v3_destination_country);
+    p = put_address_bytes(p, record + plan.source_at, plan.source_length);
+    p = put_address_bytes(p, record + plan.destination_at, plan.destination_length);
+    for (size_t i = 0; i < source_as; ++i) copy(i, widths[i]);
+    // The AS number forwarded: the record's own unless enrichment wrote one (or there is none),
+    // then what it looked up. Both written, one kept: no branch on the data.
+    copy(source_as, widths[source_as] * !v.write_source_as);
+    put_fixed(p, v.source_as, 4);
+    p += 4 * (v.write_source_as || widths[source_as] == 0);
+    copy(destination_as, widths[destination_as] * !v.write_destination_as);
+    put_fixed(p, v.destination_as, 4);
+    p += 4 * (v.write_destination_as || widths[destination_as] == 0);
+    std::memcpy(p, v.source_country.data(), 2);
     p += 2 * source_country;
-    std::memcpy(p, f.destination_country.data(), 2);
+    std::memcpy(p, v.destination_country.data(), 2);
     p += 2 * destination_country;
-    for (size_t i = 0; i < value_count; ++i) p = put_value(p, values[i], codes[i]);
     size_ += static_cast<size_t>(p - start);
     ++group_records_;
     ++records_;
 }
 
 void block_encoder::add(const pipeline::flow_summary& s) {
+    // The summary as a record whose integers take the bytes their values need (times in
+    // milliseconds), through the same plan.
+    enum : uint16_t { at_source = 0, at_destination = 16, at_ints = 32 };
+    const uint64_t values[int_count] = {s.source_port,     s.destination_port, s.protocol,      s.bytes,
+                                        s.packets,         s.input_interface,  s.output_interface, s.flow_start_ms,
+                                        s.flow_end_ms,     s.source_as,        s.destination_as};
+    uint8_t record[at_ints + 8 * int_count] = {};
+    std::memcpy(record + at_source, s.source.bytes.data(), s.source.size());
+    std::memcpy(record + at_destination, s.destination.bytes.data(), s.destination.size());
+    record_plan plan;
+    size_t at = at_ints;
+    for (size_t i = 0; i < int_count; ++i) {
+        const auto width = static_cast<uint8_t>((std::bit_width(values[i]) + 7) / 8);
+        proto::store_uint(record + at, width, values[i]);
+        plan.place(i, {static_cast<uint16_t>(at), width}, sizeof record);
+        at += width;
+    }
+    plan.source_at = at_source;
+    plan.source_length = static_cast<uint8_t>(s.source.size());
+    plan.destination_at = at_destination;
+    plan.destination_length = static_cast<uint8_t>(s.destination.size());
+    plan.layout.families_and_times = static_cast<uint8_t>(family_code(plan.source_length) |
+                                                          family_code(plan.destination_length) << 2 |
+                                                          time_ms << 4 | time_ms << 6);
+    mediate::record_values v;
+    v.source_as = s.source_as;
+    v.destination_as = s.destination_as;
+    v.write_source_as = s.source_as_filled;
+    v.write_destination_as = s.destination_as_filled;
+    v.source_country = s.source_country;
+    v.destination_country = s.destination_country;
     start_record(s.seen_ms);
-    group(s.seen_ms, exporter_index(s.exporter, s.exporter_port), s.version, s.domain, s.template_id);
-    record_fields f;
-    f.source = s.source.bytes.data();
-    f.source_length = static_cast<uint8_t>(s.source.size());
-    f.destination = s.destination.bytes.data();
-    f.destination_length = static_cast<uint8_t>(s.destination.size());
-    f.source_port = s.source_port;
-    f.destination_port = s.destination_port;
-    f.protocol = s.protocol;
-    f.source_as = s.source_as;
-    f.destination_as = s.destination_as;
-    f.source_country = s.source_country;
-    f.destination_country = s.destination_country;
-    f.bytes = s.bytes;
-    f.packets = s.packets;
-    f.input_interface = s.input_interface;
-    f.output_interface = s.output_interface;
-    f.start_ms = s.flow_start_ms;
-    f.end_ms = s.flow_end_ms;
-    f.source_filled = s.source_as_filled;
-    f.destination_filled = s.destination_as_filled;
-    write(f, s.seen_ms);
+    group(s.seen_ms, exporter_index(s.exporter, s.exporter_port), s.version, s.domain, s.template_id, plan.layout);
+    write(plan, record, v);
 }
 
 size_t block_encoder::add(const pipeline::tapped_datagram& d) {
     const proto::decoded_message& m = d.message;
     const uint16_t exporter = exporter_index(m.stream.exporter.address, m.stream.exporter.port);
     const auto version = static_cast<uint8_t>(m.header.version);
-    const proto::template_def* laid_out = nullptr;
-    pipeline::summary_layout l;
+    const proto::template_def* planned = nullptr;
+    record_plan plan;
     size_t n = 0;
     start_record(d.seen_ms);  // one seen time for the whole datagram
     for (size_t i = 0; i < m.records.size(); ++i) {
         const proto::record_view& r = m.records[i];
         if (r.tmpl->options) continue;
-        // Fixed-length templates place every record's fields alike: looked up once a set, and
-        // the group (the rest of its key is the datagram's) changes only with the template.
-        if (r.tmpl != laid_out) group(d.seen_ms, exporter, version, m.header.domain, r.tmpl->id);
-        if (r.tmpl != laid_out || r.tmpl->variable) {
-            l = pipeline::layout_of(r);
-            laid_out = r.tmpl;
+        // A record shorter than a load is read from a zero-padded copy.
+        uint8_t padded[8] = {};
+        const uint8_t* data = r.data;
+        if (r.length < 8) [[unlikely]] {
+            std::memcpy(padded, r.data, r.length);
+            data = padded;
         }
-        const mediate::record_values& v = d.values[i];
-        record_fields f;
-        f.source = r.data + l.source.offset;
-        f.source_length = static_cast<uint8_t>(l.source.length);
-        f.destination = r.data + l.destination.offset;
-        f.destination_length = static_cast<uint8_t>(l.destination.length);
-        f.source_port = static_cast<uint16_t>(pipeline::value_at(r, l.source_port));
-        f.destination_port = static_cast<uint16_t>(pipeline::value_at(r, l.destination_port));
-        f.protocol = static_cast<uint8_t>(pipeline::value_at(r, l.protocol));
-        f.source_as = pipeline::forwarded_as(r, l.source_as, v.write_source_as, v.source_as);
-        f.destination_as = pipeline::forwarded_as(r, l.destination_as, v.write_destination_as, v.destination_as);
-        f.source_country = v.source_country;
-        f.destination_country = v.destination_country;
-        f.bytes = pipeline::value_at(r, l.octets);
-        f.packets = pipeline::value_at(r, l.packets);
-        f.input_interface = static_cast<uint32_t>(pipeline::value_at(r, l.input_interface));
-        f.output_interface = static_cast<uint32_t>(pipeline::value_at(r, l.output_interface));
-        f.start_ms = pipeline::flow_start_ms(r, l, m.header);
-        f.end_ms = pipeline::flow_end_ms(r, l, m.header);
-        f.source_filled = v.write_source_as;
-        f.destination_filled = v.write_destination_as;
-        write(f, d.seen_ms);
+        // Fixed-length templates place every record's fields alike: planned once a set, and
+        // the group (the rest of its key is the datagram's) changes only with the template.
+        if (r.tmpl != planned || r.tmpl->variable) {
+            plan.plan(r, m.header, std::max<size_t>(r.length, 8));
+            // A fixed-length set's integers narrowed to what its records need, so that the
+            // record is still copied as it came.
+            if (!r.tmpl->variable && r.length >= 8) {
+                size_t end = i + 1;
+                while (end < m.records.size() && m.records[end].tmpl == r.tmpl) ++end;
+                plan.reduce(std::span(m.records).subspan(i, end - i));
+            }
+            group(d.seen_ms, exporter, version, m.header.domain, r.tmpl->id, plan.layout);
+            planned = r.tmpl;
+        }
+        write(plan, data, d.values[i]);
         ++n;
     }
     return n;
@@ -318,36 +392,109 @@ bool read_grouped_info(reader& r, block_info& info, size_t& table_at) {
            table_at >= header_size && table_at <= r.in.size();
 }
 
-// A format-3 record, as block_encoder::write lays it out. Codes the writer never makes (a
-// family of 3, an AS number or interface over 4 bytes) make the block bad.
-void read_v3_record(reader& r, uint64_t seen, pipeline::flow_summary& s) {
-    const auto control = static_cast<uint32_t>(r.fixed(4));
-    const auto code = [control](size_t i) { return (control >> (8 + 3 * i)) & 7; };
-    constexpr uint8_t family_of_code[4] = {0, 4, 6, 255};  // 255: refused by address_of
-    s.source = r.address_of(family_of_code[control & 3]);
-    s.destination = r.address_of(family_of_code[control >> 2 & 3]);
-    s.source_port = static_cast<uint16_t>(r.fixed(2));
-    s.destination_port = static_cast<uint16_t>(r.fixed(2));
-    s.protocol = r.byte();
-    s.source_as_filled = (control & 16) != 0;
-    s.destination_as_filled = (control & 32) != 0;
+// A format-3 group's layout as read: where its records' fields sit, for the reads summarize()
+// makes (pipeline::value_at, flow_time) on a stored record.
+struct stored_layout {
+    pipeline::summary_layout fields;
+    proto::message_header header;  // version and the clock, for uptime-relative times
+    size_t fixed_size = 0;         // flags, addresses and the integers before the AS numbers
+    uint8_t source_as_width = 0, destination_as_width = 0;
+};
+
+bool read_v3_layout(reader& r, uint8_t version, stored_layout& out) {
+    const uint8_t byte = r.byte();
+    uint8_t widths[int_count];
+    for (uint8_t& w : widths) w = r.byte();
+    const auto start = static_cast<time_kind>(byte >> 4 & 3);
+    const auto end = static_cast<time_kind>(byte >> 6);
+    if (start == time_uptime || end == time_uptime) {
+        out.header.sys_uptime_ms = static_cast<uint32_t>(r.fixed(4));
+        out.header.export_time = static_cast<uint32_t>(r.fixed(4));
+    }
+    constexpr uint8_t length_of_family[4] = {0, 4, 16, 255};
+    const uint8_t source = length_of_family[byte & 3];
+    const uint8_t destination = length_of_family[byte >> 2 & 3];
+    if (r.bad || source == 255 || destination == 255) return false;
+    for (const uint8_t w : widths) {
+        if (w > 8) return false;
+    }
+    out.header.version = static_cast<proto::protocol_version>(version);
+    pipeline::summary_layout& l = out.fields;
+    uint16_t at = 1;
+    const auto next = [&at](uint8_t width) {
+        const proto::field_loc loc{width == 0 ? uint16_t{0} : at, width};
+        at = static_cast<uint16_t>(at + width);
+        return loc;
+    };
+    l.source = next(source);
+    l.destination = next(destination);
+    proto::field_loc locs[source_as];
+    for (size_t i = 0; i < source_as; ++i) locs[i] = next(widths[i]);
+    l.source_port = locs[source_port];
+    l.destination_port = locs[destination_port];
+    l.protocol = locs[protocol];
+    l.octets = locs[octets];
+    l.packets = locs[packets];
+    l.input_interface = locs[input_interface];
+    l.output_interface = locs[output_interface];
+    (start == time_ms ? l.start_ms : start == time_s ? l.start_s : l.start_uptime) = locs[start_time];
+    (end == time_ms ? l.end_ms : end == time_s ? l.end_s : l.end_uptime) = locs[end_time];
+    out.fixed_size = at;
+    out.source_as_width = widths[source_as];
+    out.destination_as_width = widths[destination_as];
+    return true;
+}
+
+// The AS number a format-3 record forwarded: what enrichment looked up when it wrote it or the
+// record had none, else the record's own as the exporter sent it.
+uint32_t forwarded_as(reader& r, bool filled, uint8_t width) {
+    if (filled || width == 0) return static_cast<uint32_t>(r.fixed(4));
+    if (r.in.size() - std::min(r.at, r.in.size()) < width) {
+        r.bad = true;
+        return 0;
+    }
+    const uint64_t v = proto::load_uint(reinterpret_cast<const uint8_t*>(r.in.data()) + r.at, width);
+    r.at += width;
+    return static_cast<uint32_t>(v);
+}
+
+// A format-3 record, as block_encoder::write lays it out, read as summarize() reads a record.
+void read_v3_record(reader& r, const stored_layout& g, pipeline::flow_summary& s) {
+    if (r.in.size() - std::min(r.at, r.in.size()) < g.fixed_size) {
+        r.bad = true;
+        return;
+    }
+    proto::record_view record;
+    record.data = reinterpret_cast<const uint8_t*>(r.in.data()) + r.at;
+    const uint8_t flags = record.data[0];
+    r.at += g.fixed_size;
+    const pipeline::summary_layout& l = g.fields;
+    s.source = l.source.length == 0 ? proto::ip_address{} : l.source.length == 4
+                   ? proto::ip_address::v4(record.data + l.source.offset)
+                   : proto::ip_address::v6(record.data + l.source.offset);
+    s.destination = l.destination.length == 0 ? proto::ip_address{} : l.destination.length == 4
+                        ? proto::ip_address::v4(record.data + l.destination.offset)
+                        : proto::ip_address::v6(record.data + l.destination.offset);
+    s.source_port = static_cast<uint16_t>(pipeline::value_at(record, l.source_port));
+    s.destination_port = static_cast<uint16_t>(pipeline::value_at(record, l.destination_port));
+    s.protocol = static_cast<uint8_t>(pipeline::value_at(record, l.protocol));
+    s.source_as_filled = (flags & v3_source_filled) != 0;
+    s.destination_as_filled = (flags & v3_destination_filled) != 0;
+    s.source_as = forwarded_as(r, s.source_as_filled, g.source_as_width);
+    s.destination_as = forwarded_as(r, s.destination_as_filled, g.destination_as_width);
     s.source_country = {};
     s.destination_country = {};
-    if (control & 64) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-    if (control & 128) s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
-    uint64_t values[value_count];
-    for (size_t i = 0; i < value_count; ++i) values[i] = r.fixed(code_bytes[code(i)]);
-    for (const size_t i : {0, 1, 4, 5}) {
-        if (code(i) > 4) r.bad = true;
+    if (flags & v3_source_country) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
+    if (flags & v3_destination_country) {
+        s.destination_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
     }
-    s.source_as = static_cast<uint32_t>(values[0]);
-    s.destination_as = static_cast<uint32_t>(values[1]);
-    s.bytes = values[2];
-    s.packets = values[3];
-    s.input_interface = static_cast<uint32_t>(values[4]);
-    s.output_interface = static_cast<uint32_t>(values[5]);
-    s.flow_start_ms = code(6) != 0 ? unzigzag(seen, values[6]) : 0;
-    s.flow_end_ms = code(7) != 0 ? unzigzag(seen, values[7]) : 0;
+    s.bytes = pipeline::value_at(record, l.octets);
+    s.packets = pipeline::value_at(record, l.packets);
+    s.input_interface = static_cast<uint32_t>(pipeline::value_at(record, l.input_interface));
+    s.output_interface = static_cast<uint32_t>(pipeline::value_at(record, l.output_interface));
+    s.flow_start_ms = pipeline::flow_start_ms(record, l, g.header);
+    s.flow_end_ms = pipeline::flow_end_ms(record, l, g.header);
+    if (flags & v3_reserved) r.bad = true;
 }
 
 bool decode_grouped_block(std::string_view value, uint8_t version,
@@ -380,6 +527,8 @@ bool decode_grouped_block(std::string_view value, uint8_t version,
         s.template_id = r.bounded<uint16_t>();
         const uint64_t count = r.bounded<uint32_t>(max_group_records);
         if (r.bad || count == 0 || delivered + count > info.records) return false;
+        stored_layout layout;
+        if (version == 3 && !read_v3_layout(r, s.version, layout)) return false;
         if (seen < info.first_seen_ms || seen > info.last_seen_ms) return false;
         for (uint64_t i = 0; i < count; ++i) {
             if (version == 2) {
@@ -387,7 +536,7 @@ bool decode_grouped_block(std::string_view value, uint8_t version,
                 read_record_body(r, flags, seen, s);
                 if ((flags & reserved_flags) != 0) return false;
             } else {
-                read_v3_record(r, seen, s);
+                read_v3_record(r, layout, s);
             }
             if (r.bad) return false;
             ++delivered;

@@ -121,8 +121,9 @@ TEST_CASE("retentionBlockRoundTrip", "[retention]") {
     CHECK(info.first_seen_ms == base);
     CHECK(info.last_seen_ms == base + 7000);
     CHECK(decoded(block) == want);
-    // Compact: well under the in-memory size.
-    CHECK(block.size() < 10 * 60);
+    // Compact: well under the in-memory size, though each record here is a group of its own
+    // (their seen times differ), whose key and layout take some 21 bytes of it.
+    CHECK(block.size() < 10 * sizeof(flow_summary) * 2 / 3);
     CHECK(e.finish().empty());
 }
 
