@@ -115,9 +115,9 @@ void upgrade_format(opened_db& d) {
 
 rocksdb::ColumnFamilyOptions blocks_options(const retention_options& o) {
     rocksdb::ColumnFamilyOptions c;
-    // Blocks are written once, read rarely, and dropped in time order. They are varint-packed
-    // already: LZ4 took 14% off them (retention_bench) for as much CPU, in RocksDB's flush
-    // thread, as the drain thread's encoding, so they are stored as they are. The memtable is
+    // Blocks are written once, read rarely, and dropped in time order. They are packed already
+    // (format 2's varints: LZ4 took 14% off them in retention_bench for as much CPU, in RocksDB's
+    // flush thread, as the drain thread's encoding), so they are stored as they are. The memtable is
     // kept a small share of the cap so a tiny cap still holds.
     c.compression = rocksdb::kNoCompression;
     c.write_buffer_size = static_cast<size_t>(std::clamp<uint64_t>(o.max_bytes / 16, 256 << 10, 32 << 20));
