@@ -30,9 +30,8 @@ enum : size_t {
     source_port, destination_port, protocol, octets, packets, input_interface, output_interface, start_time,
     end_time, source_as, destination_as, int_count
 };
-// How a group's flow times are kept (the first present of milliseconds, seconds and, in v5
-// and v9, uptime: the choice pipeline::flow_time makes).
-enum time_kind : uint8_t { time_none, time_ms, time_s, time_uptime };
+// How a group's flow times are kept: pipeline::time_source's numbers, 2 bits each.
+using pipeline::time_source;
 // A format-3 record's flags.
 enum v3_flag : uint8_t {
     v3_source_filled = 1,
@@ -91,12 +90,6 @@ uint8_t* put_address(uint8_t* p, const uint8_t* bytes, uint8_t length) {
 // The layout byte's address family: 0 none, 1 IPv4, 2 IPv6 (from a length of 0, 4 or 16).
 uint8_t family_code(uint8_t length) { return static_cast<uint8_t>((length >> 2) - (length >> 3)); }
 
-time_kind kind_of(proto::field_loc ms, proto::field_loc s, proto::field_loc uptime, proto::protocol_version v) {
-    if (ms.length != 0) return time_ms;
-    if (s.length != 0) return time_s;
-    if (v != proto::protocol_version::ipfix && uptime.length != 0) return time_uptime;
-    return time_none;
-}
 
 }  // namespace
 
@@ -154,10 +147,13 @@ struct block_encoder::record_plan {
         source_length = static_cast<uint8_t>(l.source.length);
         destination_at = l.destination.offset;
         destination_length = static_cast<uint8_t>(l.destination.length);
-        const time_kind start = kind_of(l.start_ms, l.start_s, l.start_uptime, h.version);
-        const time_kind end = kind_of(l.end_ms, l.end_s, l.end_uptime, h.version);
-        const auto time_loc = [](time_kind k, proto::field_loc ms, proto::field_loc s, proto::field_loc uptime) {
-            return k == time_ms ? ms : k == time_s ? s : k == time_uptime ? uptime : proto::field_loc{};
+        const time_source start = pipeline::time_source_of(l.start_ms, l.start_s, l.start_uptime, h.version);
+        const time_source end = pipeline::time_source_of(l.end_ms, l.end_s, l.end_uptime, h.version);
+        const auto time_loc = [](time_source k, proto::field_loc ms, proto::field_loc s, proto::field_loc uptime) {
+            return k == time_source::ms       ? ms
+                   : k == time_source::s      ? s
+                   : k == time_source::uptime ? uptime
+                                              : proto::field_loc{};
         };
         const proto::field_loc locs[int_count] = {
             l.source_port, l.destination_port, l.protocol, l.octets, l.packets, l.input_interface, l.output_interface,
@@ -165,8 +161,8 @@ struct block_encoder::record_plan {
             l.source_as, l.destination_as};
         for (size_t i = 0; i < int_count; ++i) place(i, locs[i], record_length);
         layout.families_and_times = static_cast<uint8_t>(family_code(source_length) | family_code(destination_length) << 2 |
-                                                         start << 4 | end << 6);
-        const bool uptime = start == time_uptime || end == time_uptime;
+                                                         static_cast<int>(start) << 4 | static_cast<int>(end) << 6);
+        const bool uptime = start == time_source::uptime || end == time_source::uptime;
         layout.sys_uptime_ms = uptime ? h.sys_uptime_ms : 0;
         layout.export_time = uptime ? h.export_time : 0;
     }
@@ -223,7 +219,8 @@ void block_encoder::group(uint64_t seen_ms, uint16_t exporter, uint8_t version, 
     *p++ = layout.families_and_times;
     std::memcpy(p, layout.widths, int_count);
     p += int_count;
-    if ((layout.families_and_times >> 4 & 3) == time_uptime || layout.families_and_times >> 6 == time_uptime) {
+    constexpr int uptime = static_cast<int>(time_source::uptime);
+    if ((layout.families_and_times >> 4 & 3) == uptime || layout.families_and_times >> 6 == uptime) {
         p = put_fixed(p, layout.sys_uptime_ms, 4);
         p = put_fixed(p, layout.export_time, 4);
     }
@@ -303,7 +300,8 @@ void block_encoder::add(const pipeline::flow_summary& s) {
     plan.destination_length = static_cast<uint8_t>(s.destination.size());
     plan.layout.families_and_times = static_cast<uint8_t>(family_code(plan.source_length) |
                                                           family_code(plan.destination_length) << 2 |
-                                                          time_ms << 4 | time_ms << 6);
+                                                          static_cast<int>(time_source::ms) << 4 |
+                                                          static_cast<int>(time_source::ms) << 6);
     mediate::record_values v;
     v.source_as = s.source_as;
     v.destination_as = s.destination_as;
@@ -405,9 +403,9 @@ bool read_v3_layout(reader& r, uint8_t version, stored_layout& out) {
     const uint8_t byte = r.byte();
     uint8_t widths[int_count];
     for (uint8_t& w : widths) w = r.byte();
-    const auto start = static_cast<time_kind>(byte >> 4 & 3);
-    const auto end = static_cast<time_kind>(byte >> 6);
-    if (start == time_uptime || end == time_uptime) {
+    const auto start = static_cast<time_source>(byte >> 4 & 3);
+    const auto end = static_cast<time_source>(byte >> 6);
+    if (start == time_source::uptime || end == time_source::uptime) {
         out.header.sys_uptime_ms = static_cast<uint32_t>(r.fixed(4));
         out.header.export_time = static_cast<uint32_t>(r.fixed(4));
     }
@@ -437,8 +435,9 @@ bool read_v3_layout(reader& r, uint8_t version, stored_layout& out) {
     l.packets = locs[packets];
     l.input_interface = locs[input_interface];
     l.output_interface = locs[output_interface];
-    (start == time_ms ? l.start_ms : start == time_s ? l.start_s : l.start_uptime) = locs[start_time];
-    (end == time_ms ? l.end_ms : end == time_s ? l.end_s : l.end_uptime) = locs[end_time];
+    // Where flow_time looks for a time of that source; none reads nothing (its width is 0).
+    (start == time_source::ms ? l.start_ms : start == time_source::s ? l.start_s : l.start_uptime) = locs[start_time];
+    (end == time_source::ms ? l.end_ms : end == time_source::s ? l.end_s : l.end_uptime) = locs[end_time];
     out.fixed_size = at;
     out.source_as_width = widths[source_as];
     out.destination_as_width = widths[destination_as];

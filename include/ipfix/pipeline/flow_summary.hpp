@@ -54,17 +54,33 @@ inline uint32_t forwarded_as(const proto::record_view& r, proto::field_loc in_re
     return static_cast<uint32_t>(value_at(r, in_record));
 }
 
-// A flow time in epoch milliseconds from the first of its fields present, 0 when none is;
-// uptime-relative ones (v5, v9) placed against the header's export time: export_time - (uptime - t).
-// Inline: the retention encoder calls it twice a record.
+// Which field a flow time is read from: the first present of milliseconds, seconds and, in v5
+// and v9, uptime. The retention store keeps these numbers on disk: never renumber them.
+enum class time_source : uint8_t { none = 0, ms = 1, s = 2, uptime = 3 };
+
+inline time_source time_source_of(proto::field_loc ms, proto::field_loc s, proto::field_loc uptime,
+                                  proto::protocol_version v) {
+    if (ms.length != 0) return time_source::ms;
+    if (s.length != 0) return time_source::s;
+    if (v != proto::protocol_version::ipfix && uptime.length != 0) return time_source::uptime;  // none in IPFIX
+    return time_source::none;
+}
+
+// A flow time in epoch milliseconds, 0 when absent; uptime-relative ones placed against the
+// header's export time: export_time - (uptime - t). Inline: the retention codec reads two a record.
 inline uint64_t flow_time(const proto::record_view& r, const proto::message_header& h, proto::field_loc ms,
                           proto::field_loc s, proto::field_loc uptime) {
-    if (ms.length != 0) return value_at(r, ms);
-    if (s.length != 0) return value_at(r, s) * 1000;
-    if (h.version == proto::protocol_version::ipfix || uptime.length == 0) return 0;  // no uptime in IPFIX
-    const uint32_t age = h.sys_uptime_ms - static_cast<uint32_t>(value_at(r, uptime));  // wraps with the counter
-    const uint64_t exported = uint64_t{h.export_time} * 1000;
-    return exported >= age ? exported - age : 0;
+    switch (time_source_of(ms, s, uptime, h.version)) {
+        case time_source::ms: return value_at(r, ms);
+        case time_source::s: return value_at(r, s) * 1000;
+        case time_source::uptime: {
+            const uint32_t age = h.sys_uptime_ms - static_cast<uint32_t>(value_at(r, uptime));  // wraps with the counter
+            const uint64_t exported = uint64_t{h.export_time} * 1000;
+            return exported >= age ? exported - age : 0;
+        }
+        case time_source::none: break;
+    }
+    return 0;
 }
 
 inline uint64_t flow_start_ms(const proto::record_view& r, const summary_layout& l, const proto::message_header& h) {
