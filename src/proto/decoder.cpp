@@ -64,16 +64,17 @@ bool decoder::decode(const exporter_endpoint& from, std::span<const uint8_t> mes
     }
     bool ok = false;
     switch (load_be16(message.data())) {
-        case 5: ok = decode_v5(message, now_ms, out); break;
-        case 9: ok = decode_v9(message, now_ms, out); break;
-        case 10: ok = decode_ipfix(message, now_ms, out); break;
+        case 5: ok = decode_v5(from, message, now_ms, out); break;
+        case 9: ok = decode_v9(from, message, now_ms, out); break;
+        case 10: ok = decode_ipfix(from, message, now_ms, out); break;
         default: count(malformed::unsupported_version, out); return false;
     }
     if (ok && out.malformed == 0) ++counters_.messages_ok;
     return ok;
 }
 
-bool decoder::decode_v5(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out) {
+bool decoder::decode_v5(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+                        decoded_message& out) {
     if (msg.size() < v5_header_size) {
         count(malformed::truncated_header, out);
         return false;
@@ -97,7 +98,7 @@ bool decoder::decode_v5(std::span<const uint8_t> msg, uint64_t now_ms, decoded_m
     if (h.count > available) count(malformed::v5_truncated, out);
     counters_.padding_bytes += msg.size() - v5_header_size - n * v5_record_size;
 
-    stream_state& s = cache_.stream(out.stream, now_ms, counters_);
+    stream_state& s = cache_.stream(from, h.domain, protocol_version::netflow_v5, now_ms, counters_);
     const template_def& t = netflow_v5_template();
     // As for fixed-length IPFIX and v9 sets: one resize, then each view written once.
     out.records.resize(n);
@@ -109,7 +110,8 @@ bool decoder::decode_v5(std::span<const uint8_t> msg, uint64_t now_ms, decoded_m
     return true;
 }
 
-bool decoder::decode_v9(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out) {
+bool decoder::decode_v9(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+                        decoded_message& out) {
     if (msg.size() < v9_header_size) {
         count(malformed::truncated_header, out);
         return false;
@@ -125,7 +127,7 @@ bool decoder::decode_v9(std::span<const uint8_t> msg, uint64_t now_ms, decoded_m
     h.length = static_cast<uint16_t>(std::min<size_t>(msg.size(), 0xFFFF));
     out.stream.domain = h.domain;
     out.stream.version = protocol_version::netflow_v9;
-    stream_state& s = cache_.stream(out.stream, now_ms, counters_);
+    stream_state& s = cache_.stream(from, h.domain, protocol_version::netflow_v9, now_ms, counters_);
 
     // The header count is wrong in several exporters' messages: walk flowsets by length.
     size_t pos = v9_header_size;
@@ -153,7 +155,8 @@ bool decoder::decode_v9(std::span<const uint8_t> msg, uint64_t now_ms, decoded_m
     return true;
 }
 
-bool decoder::decode_ipfix(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out) {
+bool decoder::decode_ipfix(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+                           decoded_message& out) {
     if (msg.size() < ipfix_header_size) {
         count(malformed::truncated_header, out);
         return false;
@@ -173,7 +176,7 @@ bool decoder::decode_ipfix(std::span<const uint8_t> msg, uint64_t now_ms, decode
         count(malformed::length_mismatch, out);
         if (h.length >= ipfix_header_size) end = std::min<size_t>(h.length, msg.size());
     }
-    stream_state& s = cache_.stream(out.stream, now_ms, counters_);
+    stream_state& s = cache_.stream(from, h.domain, protocol_version::ipfix, now_ms, counters_);
 
     uint32_t data_records = 0;
     size_t pos = ipfix_header_size;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iterator>
 
 namespace ipfix::proto {
 
@@ -11,25 +10,17 @@ template_cache::template_cache(template_cache_config config) : config_(config) {
     config_.max_templates = std::max<size_t>(config_.max_templates, 1);
 }
 
-stream_state& template_cache::stream(const stream_key& key, uint64_t now_ms, decode_counters& counters) {
-    stream_state*& memo = memo_[stream_key_hash{}(key) & (memo_.size() - 1)];
-    stream_state* s = memo;
-    if (s == nullptr || !(s->key == key)) {
-        auto it = streams_.find(key);
-        if (it == streams_.end()) {
-            if (streams_.size() >= config_.max_streams) evict_stream(counters);
-            lru_.push_front(key);
-            it = streams_.emplace(key, stream_state{}).first;
-            it->second.key = key;
-            it->second.lru = lru_.begin();
-        }
-        s = &it->second;
-        memo = s;
+stream_state& template_cache::find_or_add(const exporter_endpoint& exporter, uint32_t domain,
+                                          protocol_version version, decode_counters& counters) {
+    const stream_key key{exporter, domain, version};
+    auto it = streams_.find(key);
+    if (it == streams_.end()) {
+        if (streams_.size() >= config_.max_streams) evict_stream(counters);
+        it = streams_.emplace(key, stream_state{}).first;
+        it->second.key = key;
+        link_newest(it->second);
     }
-    if (s->lru != lru_.begin()) lru_.splice(lru_.begin(), lru_, s->lru);
-    s->last_seen_ms = now_ms;
-    ++s->messages;
-    return *s;
+    return it->second;
 }
 
 void template_cache::retire(template_slot& slot) {
@@ -37,23 +28,22 @@ void template_cache::retire(template_slot& slot) {
 }
 
 void template_cache::evict_stream(decode_counters& counters) {
-    const stream_key victim = lru_.back();
-    auto it = streams_.find(victim);
-    for (stream_state*& m : memo_) {
-        if (m == &it->second) m = nullptr;
-    }
+    auto it = streams_.find(oldest_->key);
+    // A stream is memoised only in its own key's slot: one slot to clear, not a pass over all.
+    stream_state*& memo = memo_[stream_key_hash{}(it->first) & (memo_.size() - 1)];
+    if (memo == &it->second) memo = nullptr;
     it->second.templates.for_each([&](uint16_t, template_slot& slot) { retire(slot); });
     template_count_ -= it->second.templates.size();
     counters.templates_evicted += it->second.templates.size();
+    unlink(it->second);
     streams_.erase(it);
-    lru_.pop_back();
     ++counters.streams_evicted;
 }
 
 void template_cache::evict_template(const stream_state& keep_stream, uint16_t keep_id, decode_counters& counters) {
     // From the least recently used stream that has any, its least recently sent template.
-    for (auto key = lru_.rbegin(); key != lru_.rend(); ++key) {
-        stream_state& s = streams_.find(*key)->second;
+    for (stream_state* older = oldest_; older != nullptr; older = older->newer) {
+        stream_state& s = *older;
         bool found = false;
         uint16_t victim = 0;
         uint64_t oldest = 0;
@@ -136,11 +126,10 @@ bool template_cache::install(const stream_key& key, std::shared_ptr<const templa
     if (it == streams_.end()) {
         if (streams_.size() >= config_.max_streams) return false;
         // Least recent: a stream only known from the store goes first when the bound bites.
-        lru_.push_back(key);
         it = streams_.emplace(key, stream_state{}).first;
         it->second.key = key;
-        it->second.lru = std::prev(lru_.end());
         it->second.last_seen_ms = last_seen_ms;
+        link_oldest(it->second);
     }
     const uint16_t id = def->id;
     auto [slot, inserted] = it->second.templates.try_emplace(id);

@@ -102,9 +102,12 @@ public:
     const template_cache& templates() const { return cache_; }
 
 private:
-    bool decode_v5(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out);
-    bool decode_v9(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out);
-    bool decode_ipfix(std::span<const uint8_t> msg, uint64_t now_ms, decoded_message& out);
+    bool decode_v5(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+                   decoded_message& out);
+    bool decode_v9(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+                   decoded_message& out);
+    bool decode_ipfix(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+                      decoded_message& out);
 
     void template_set(stream_state& s, std::span<const uint8_t> set, bool options, uint64_t now_ms,
                       decoded_message& out);

@@ -24,10 +24,15 @@ struct stream_key {
 };
 
 struct stream_key_hash {
-    size_t operator()(const stream_key& k) const noexcept {
+    size_t operator()(const stream_key& k) const noexcept { return of(k.exporter, k.domain, k.version); }
+
+    // The same from the key's parts, so the decoder hashes the exporter where its caller keeps it
+    // and the domain as read from the header: a key it had just written piecewise, loaded back
+    // with wide loads, waited for those stores (a store-forwarding stall on every message).
+    static size_t of(const exporter_endpoint& exporter, uint32_t domain, protocol_version version) noexcept {
         const uint64_t rest =
-            (uint64_t{k.domain} << 24) ^ (uint64_t{k.exporter.port} << 8) ^ static_cast<uint64_t>(k.version);
-        const uint64_t h = ip_address_hash{}(k.exporter.address) ^ rest * 0xFF51AFD7ED558CCDull;
+            (uint64_t{domain} << 24) ^ (uint64_t{exporter.port} << 8) ^ static_cast<uint64_t>(version);
+        const uint64_t h = ip_address_hash{}(exporter.address) ^ rest * 0xFF51AFD7ED558CCDull;
         return static_cast<size_t>(h ^ (h >> 31));
     }
 };
