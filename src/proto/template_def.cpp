@@ -96,6 +96,10 @@ bool finalize_template(template_def& t) {
     t.min_record_length = offset;
     t.fixed_locs.clear();
     if (offset > 0xFFFF) return false;
+    // (n * m) >> 32 with m = ceil(2^32 / len) is floor(n / len) for n, len < 2^16: m * len is
+    // 2^32 + e with e < len, so n * m overshoots n * 2^32 / len by n * e / len < 2^32 / len, less
+    // than the distance from there to the next multiple of 2^32 (at least 2^32 / len).
+    t.record_length_reciprocal = offset == 0 ? 0 : ((uint64_t{1} << 32) + offset - 1) / offset;
     if (!t.variable) {
         t.fixed_locs.reserve(t.fields.size());
         uint16_t at = 0;

@@ -113,10 +113,16 @@ private:
                       decoded_message& out);
     void v9_options_template_set(stream_state& s, std::span<const uint8_t> set, uint64_t now_ms,
                                  decoded_message& out);
-    // Returns the number of records decoded from the data set.
     static void reserve_locs(decoded_message& out, size_t more);
+    // Return the number of records decoded from the data set.
     uint32_t data_set(stream_state& s, uint16_t set_id, std::span<const uint8_t> set, uint64_t now_ms,
                       decoded_message& out);
+    uint32_t variable_set(const template_def& t, std::span<const uint8_t> set, decoded_message& out);
+    void count_set(const template_def& t, uint32_t records, size_t padding) {
+        counters_.padding_bytes += padding;
+        counters_.records += records;
+        if (t.options) counters_.options_records += records;
+    }
     void store_template(stream_state& s, template_def&& t, std::span<const uint8_t> wire,
                         uint64_t now_ms, decoded_message& out);
     void track_sequence(stream_state& s, uint32_t sequence, uint32_t units, bool complete);
