@@ -67,6 +67,23 @@ void write_fixed_views(record_view* v, uint32_t n, const template_def* t, const 
     }
 }
 
+// A run's fixed fields placed where the run starts: `at` added to each offset. As 32-bit words
+// where the offset is the low half, one add a field (offset + at < 2^16, the record lies within
+// its set, so nothing carries into the length).
+void place_run(field_loc* out, const field_loc* in, size_t count, uint16_t at) {
+    if constexpr (std::endian::native == std::endian::little && sizeof(field_loc) == 4 &&
+                  offsetof(field_loc, offset) == 0) {
+        for (size_t i = 0; i < count; ++i) {
+            uint32_t word;
+            std::memcpy(&word, in + i, 4);
+            word += at;
+            std::memcpy(static_cast<void*>(out + i), &word, 4);
+        }
+    } else {
+        for (size_t i = 0; i < count; ++i) out[i] = {static_cast<uint16_t>(in[i].offset + at), in[i].length};
+    }
+}
+
 }  // namespace
 
 void decoded_message::clear() {
@@ -485,40 +502,38 @@ uint32_t decoder::variable_set(const template_def& t, std::span<const uint8_t> s
     field_loc* w = locs;
     const uint8_t* const b = set.data();
     const size_t size = set.size();
-    const field_spec* const fields = t.fields.data();
     const size_t min_len = t.min_record_length;
+    const varlen_run* const runs = t.runs.data();
+    const size_t last_run = t.runs.size() - 1;
+    const field_loc* const run_locs = t.run_locs.data();
     while (size - p >= min_len) {
         const size_t start = p;
-        field_loc* const rec = w;
         bool fits = true;
-        // `need`: the least the fields from i on take (a fixed field its length, a variable
-        // one its length byte), and size - p >= need holds. So fixed fields need no check;
-        // only what a variable field adds (its content, a 3-byte length's two more bytes) does.
-        size_t need = min_len;
-        for (size_t i = 0; i < nf; ++i) {
-            size_t len = fields[i].length;
-            if (len != variable_length) {
-                need -= len;
-            } else {
-                len = b[p++];
-                need -= 1;
-                if (len == 255) {
-                    if (size - p < need + 2) { fits = false; break; }
-                    len = load_be16(b + p);
-                    p += 2;
-                }
-                if (size - p < need + len) { fits = false; break; }
+        // Before each run size - p covers the least the fields from there on take, so its
+        // fixed fields and the length byte after them need no check; only what a variable
+        // field adds (its content, a 3-byte length's two more bytes) does.
+        for (size_t k = 0;; ++k) {
+            const varlen_run& r = runs[k];
+            place_run(w + r.first, run_locs + r.first, r.fixed, static_cast<uint16_t>(p - start));
+            p += r.fixed_bytes;
+            if (k == last_run) break;
+            size_t len = b[p++];
+            if (len == 255) {
+                if (size - p < r.need_after + size_t{2}) { fits = false; break; }
+                len = load_be16(b + p);
+                p += 2;
             }
-            *w++ = {static_cast<uint16_t>(p - start), static_cast<uint16_t>(len)};
+            if (size - p < r.need_after + len) { fits = false; break; }
+            w[r.first + r.fixed] = {static_cast<uint16_t>(p - start), static_cast<uint16_t>(len)};
             p += len;
         }
         if (!fits) {
-            w = rec;
             count(malformed::record_past_set, out);
             p = size;  // the rest is not padding: it is counted as malformed
             break;
         }
-        out.records.push_back({&t, b + start, static_cast<uint16_t>(p - start), rec});
+        out.records.push_back({&t, b + start, static_cast<uint16_t>(p - start), w});
+        w += nf;
         ++n;
     }
     out.loc_storage.resize(first + static_cast<size_t>(w - locs));

@@ -95,6 +95,8 @@ bool finalize_template(template_def& t) {
     }
     t.min_record_length = offset;
     t.fixed_locs.clear();
+    t.runs.clear();
+    t.run_locs.clear();
     if (offset > 0xFFFF) return false;
     // (n * m) >> 32 with m = ceil(2^32 / len) is floor(n / len) for n, len < 2^16: m * len is
     // 2^32 + e with e < len, so n * m overshoots n * 2^32 / len by n * e / len < 2^32 / len, less
@@ -121,6 +123,27 @@ bool finalize_template(template_def& t) {
         t.fixed.destination_address = address_of(known_field::destination_ipv4, known_field::destination_ipv6);
         t.fixed.source_as = loc_of(known_field::source_as, 1, 8);
         t.fixed.destination_as = loc_of(known_field::destination_as, 1, 8);
+    } else {
+        t.run_locs.reserve(t.fields.size());
+        uint32_t taken = 0;  // the least the fields so far take
+        varlen_run r;
+        for (size_t i = 0; i < t.fields.size(); ++i) {
+            const field_spec& f = t.fields[i];
+            if (f.length != variable_length) {
+                t.run_locs.push_back({r.fixed_bytes, f.length});
+                r.fixed_bytes = static_cast<uint16_t>(r.fixed_bytes + f.length);
+                ++r.fixed;
+                taken += f.length;
+                continue;
+            }
+            t.run_locs.push_back({});
+            taken += 1;
+            r.need_after = static_cast<uint16_t>(offset - taken);
+            t.runs.push_back(r);
+            r = {};
+            r.first = static_cast<uint16_t>(i + 1);
+        }
+        t.runs.push_back(r);
     }
     return true;
 }

@@ -48,6 +48,16 @@ struct field_loc {
 
 enum class protocol_version : uint8_t { netflow_v5 = 5, netflow_v9 = 9, ipfix = 10 };
 
+// A run of a variable-length template's fields: `fixed` fixed-length fields from `first`, then
+// one variable-length field, except in the last run, which ends with the record. Decoding a
+// record places each run's fields where the run starts and reads one length per run.
+struct varlen_run {
+    uint16_t first = 0;
+    uint16_t fixed = 0;
+    uint16_t fixed_bytes = 0;  // the fixed fields' length
+    uint16_t need_after = 0;   // the least the fields after the run's variable field take
+};
+
 // Where, in every record of a fixed-length template, the values enrichment reads lie. A length
 // of 0: absent, or of no usable size (an address that is neither 4 nor 16 bytes, an integer
 // over 8). An address is IPv4 when the template has it at 4 bytes, else IPv6.
@@ -80,6 +90,9 @@ struct alignas(64) template_def {
     // The template record exactly as it came on the wire (id, count, [scope count], specifiers),
     // to tell a refresh from a redefinition and to re-send it unchanged.
     std::vector<uint8_t> wire;
+    // Variable-length templates: their runs, and each fixed field's location within its run.
+    std::vector<varlen_run> runs;
+    std::vector<field_loc> run_locs;
 
     int index_of(known_field f) const { return known[static_cast<size_t>(f)]; }
     bool has(known_field f) const { return index_of(f) >= 0; }
