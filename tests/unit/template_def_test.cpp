@@ -32,6 +32,51 @@ TEST_CASE("template_def: variable-length fields", "[template_def]") {
     CHECK(t.index_of(known_field::source_ipv4) == 1);
 }
 
+TEST_CASE("template_def: variable-length templates as runs of fixed fields, each closed by a variable one", "[template_def]") {
+    template_def t;
+    t.fields = {{8, 4}, {82, variable_length}, {7, 2}, {11, 2}, {96, variable_length}};
+    REQUIRE(finalize_template(t));
+    CHECK(t.min_record_length == 10u);
+    REQUIRE(t.runs.size() == 3);
+    // The source address, then the first variable field: 2 + 2 + 1 bytes at least after it.
+    CHECK(t.runs[0].first == 0);
+    CHECK(t.runs[0].fixed == 1);
+    CHECK(t.runs[0].fixed_bytes == 4);
+    CHECK(t.runs[0].need_after == 5);
+    // The two ports, then the last variable field, after which nothing is needed.
+    CHECK(t.runs[1].first == 2);
+    CHECK(t.runs[1].fixed == 2);
+    CHECK(t.runs[1].fixed_bytes == 4);
+    CHECK(t.runs[1].need_after == 0);
+    // The record ends with the variable field: an empty last run.
+    CHECK(t.runs[2].first == 5);
+    CHECK(t.runs[2].fixed == 0);
+    CHECK(t.runs[2].fixed_bytes == 0);
+    REQUIRE(t.run_locs.size() == 5);
+    CHECK(t.run_locs[0].offset == 0);
+    CHECK(t.run_locs[0].length == 4);
+    CHECK(t.run_locs[2].offset == 0);
+    CHECK(t.run_locs[3].offset == 2);
+    CHECK(t.run_locs[3].length == 2);
+}
+
+TEST_CASE("template_def: the record count by reciprocal equals the division for every length", "[template_def]") {
+    // Set sizes are under 2^16: the largest multiples of each length, their neighbours and the
+    // ends of the range, against integer division.
+    template_def t;
+    t.fields = {{1, 1}};
+    for (uint32_t len = 1; len < 0xFFFF; ++len) {
+        t.fields[0].length = static_cast<uint16_t>(len);
+        REQUIRE(finalize_template(t));
+        const uint32_t top = 0xFFFF - 0xFFFF % len;
+        for (const uint32_t n : {0u, len - 1, len, len + 1, 2 * len - 1, top - 1, top, 0xFFFFu}) {
+            if (n > 0xFFFF) continue;
+            const auto count = static_cast<uint32_t>((uint64_t{n} * t.record_length_reciprocal) >> 32);
+            if (count != n / len) FAIL("length " << len << ", set of " << n << " bytes: " << count);
+        }
+    }
+}
+
 TEST_CASE("template_def: the first of duplicate fields wins; scope and enterprise fields never count", "[template_def]") {
     template_def t;
     t.fields = {{8, 4, 0, true}, {16, 4, 9}, {8, 4}, {16, 2}, {8, 4}};
