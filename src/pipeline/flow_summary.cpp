@@ -19,12 +19,6 @@ field_loc address(const proto::record_view& r, known_field v4, known_field v6) {
     return {};
 }
 
-proto::ip_address address_value(const proto::record_view& r, field_loc l) {
-    if (l.length == 4) return proto::ip_address::v4(r.data + l.offset);
-    if (l.length == 16) return proto::ip_address::v6(r.data + l.offset);
-    return {};
-}
-
 }  // namespace
 
 summary_layout layout_of(const proto::record_view& r) {

@@ -1,7 +1,6 @@
 #include "ipfix/store/retention_codec.hpp"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -24,8 +23,9 @@ constexpr uint32_t max_group_records = (1u << 21) - 1;
 
 // A format-3 group's layout: its records' integers, in this order, each kept as the record has
 // it (big-endian) in the bytes the group's values need (RFC 7011's reduced size), so a record
-// is stored by copying and decoded by the same reads summarize() makes. The AS numbers come last: a record keeps only the one it
-// forwards, the exporter's or the one enrichment looked up (4 bytes, little-endian).
+// is stored by copying and decoded by the same reads summarize() makes. The AS numbers come
+// last: a record keeps only the one it forwards, the exporter's or the one enrichment looked up
+// (4 bytes, little-endian).
 enum : size_t {
     source_port, destination_port, protocol, octets, packets, input_interface, output_interface, start_time,
     end_time, source_as, destination_as, int_count
@@ -87,9 +87,13 @@ uint8_t* put_address(uint8_t* p, const uint8_t* bytes, uint8_t length) {
     return put_address_bytes(p, bytes, length);
 }
 
-// The layout byte's address family: 0 none, 1 IPv4, 2 IPv6 (from a length of 0, 4 or 16).
-uint8_t family_code(uint8_t length) { return static_cast<uint8_t>((length >> 2) - (length >> 3)); }
-
+// A group's first layout byte: the address families (0 none, 1 IPv4, 2 IPv6, from a length of
+// 0, 4 or 16) in bits 0-3, where the start and end times come from in bits 4-7.
+uint8_t families_and_times(uint8_t source_length, uint8_t destination_length, time_source start, time_source end) {
+    const auto family = [](uint8_t length) { return (length >> 2) - (length >> 3); };
+    return static_cast<uint8_t>(family(source_length) | family(destination_length) << 2 |
+                                static_cast<int>(start) << 4 | static_cast<int>(end) << 6);
+}
 
 }  // namespace
 
@@ -160,8 +164,7 @@ struct block_encoder::record_plan {
             time_loc(start, l.start_ms, l.start_s, l.start_uptime), time_loc(end, l.end_ms, l.end_s, l.end_uptime),
             l.source_as, l.destination_as};
         for (size_t i = 0; i < int_count; ++i) place(i, locs[i], record_length);
-        layout.families_and_times = static_cast<uint8_t>(family_code(source_length) | family_code(destination_length) << 2 |
-                                                         static_cast<int>(start) << 4 | static_cast<int>(end) << 6);
+        layout.families_and_times = families_and_times(source_length, destination_length, start, end);
         const bool uptime = start == time_source::uptime || end == time_source::uptime;
         layout.sys_uptime_ms = uptime ? h.sys_uptime_ms : 0;
         layout.export_time = uptime ? h.export_time : 0;
@@ -298,10 +301,8 @@ void block_encoder::add(const pipeline::flow_summary& s) {
     plan.source_length = static_cast<uint8_t>(s.source.size());
     plan.destination_at = at_destination;
     plan.destination_length = static_cast<uint8_t>(s.destination.size());
-    plan.layout.families_and_times = static_cast<uint8_t>(family_code(plan.source_length) |
-                                                          family_code(plan.destination_length) << 2 |
-                                                          static_cast<int>(time_source::ms) << 4 |
-                                                          static_cast<int>(time_source::ms) << 6);
+    plan.layout.families_and_times =
+        families_and_times(plan.source_length, plan.destination_length, time_source::ms, time_source::ms);
     mediate::record_values v;
     v.source_as = s.source_as;
     v.destination_as = s.destination_as;
@@ -446,7 +447,7 @@ bool read_v3_layout(reader& r, uint8_t version, stored_layout& out) {
 
 // The AS number a format-3 record forwarded: what enrichment looked up when it wrote it or the
 // record had none, else the record's own as the exporter sent it.
-uint32_t forwarded_as(reader& r, bool filled, uint8_t width) {
+uint32_t read_forwarded_as(reader& r, bool filled, uint8_t width) {
     if (filled || width == 0) return static_cast<uint32_t>(r.fixed(4));
     if (r.in.size() - std::min(r.at, r.in.size()) < width) {
         r.bad = true;
@@ -468,19 +469,15 @@ void read_v3_record(reader& r, const stored_layout& g, pipeline::flow_summary& s
     const uint8_t flags = record.data[0];
     r.at += g.fixed_size;
     const pipeline::summary_layout& l = g.fields;
-    s.source = l.source.length == 0 ? proto::ip_address{} : l.source.length == 4
-                   ? proto::ip_address::v4(record.data + l.source.offset)
-                   : proto::ip_address::v6(record.data + l.source.offset);
-    s.destination = l.destination.length == 0 ? proto::ip_address{} : l.destination.length == 4
-                        ? proto::ip_address::v4(record.data + l.destination.offset)
-                        : proto::ip_address::v6(record.data + l.destination.offset);
+    s.source = pipeline::address_value(record, l.source);
+    s.destination = pipeline::address_value(record, l.destination);
     s.source_port = static_cast<uint16_t>(pipeline::value_at(record, l.source_port));
     s.destination_port = static_cast<uint16_t>(pipeline::value_at(record, l.destination_port));
     s.protocol = static_cast<uint8_t>(pipeline::value_at(record, l.protocol));
     s.source_as_filled = (flags & v3_source_filled) != 0;
     s.destination_as_filled = (flags & v3_destination_filled) != 0;
-    s.source_as = forwarded_as(r, s.source_as_filled, g.source_as_width);
-    s.destination_as = forwarded_as(r, s.destination_as_filled, g.destination_as_width);
+    s.source_as = read_forwarded_as(r, s.source_as_filled, g.source_as_width);
+    s.destination_as = read_forwarded_as(r, s.destination_as_filled, g.destination_as_width);
     s.source_country = {};
     s.destination_country = {};
     if (flags & v3_source_country) s.source_country = {static_cast<char>(r.byte()), static_cast<char>(r.byte())};
