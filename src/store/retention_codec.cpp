@@ -95,6 +95,18 @@ uint8_t families_and_times(uint8_t source_length, uint8_t destination_length, ti
                                 static_cast<int>(start) << 4 | static_cast<int>(end) << 6);
 }
 
+// The summary_layout member a flow time of `source` is read from (start or end); null for none.
+proto::field_loc pipeline::summary_layout::*time_field(time_source source, bool start) {
+    using l = pipeline::summary_layout;
+    switch (source) {
+        case time_source::ms: return start ? &l::start_ms : &l::end_ms;
+        case time_source::s: return start ? &l::start_s : &l::end_s;
+        case time_source::uptime: return start ? &l::start_uptime : &l::end_uptime;
+        case time_source::none: break;
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 // Where a set's records keep what a group stores, and the group's layout. Each integer is
@@ -153,16 +165,13 @@ struct block_encoder::record_plan {
         destination_length = static_cast<uint8_t>(l.destination.length);
         const time_source start = pipeline::time_source_of(l.start_ms, l.start_s, l.start_uptime, h.version);
         const time_source end = pipeline::time_source_of(l.end_ms, l.end_s, l.end_uptime, h.version);
-        const auto time_loc = [](time_source k, proto::field_loc ms, proto::field_loc s, proto::field_loc uptime) {
-            return k == time_source::ms       ? ms
-                   : k == time_source::s      ? s
-                   : k == time_source::uptime ? uptime
-                                              : proto::field_loc{};
+        const auto time_loc = [&l](time_source k, bool is_start) {
+            const auto field = time_field(k, is_start);
+            return field == nullptr ? proto::field_loc{} : l.*field;
         };
         const proto::field_loc locs[int_count] = {
             l.source_port, l.destination_port, l.protocol, l.octets, l.packets, l.input_interface, l.output_interface,
-            time_loc(start, l.start_ms, l.start_s, l.start_uptime), time_loc(end, l.end_ms, l.end_s, l.end_uptime),
-            l.source_as, l.destination_as};
+            time_loc(start, true), time_loc(end, false), l.source_as, l.destination_as};
         for (size_t i = 0; i < int_count; ++i) place(i, locs[i], record_length);
         layout.families_and_times = families_and_times(source_length, destination_length, start, end);
         const bool uptime = start == time_source::uptime || end == time_source::uptime;
@@ -436,9 +445,9 @@ bool read_v3_layout(reader& r, uint8_t version, stored_layout& out) {
     l.packets = locs[packets];
     l.input_interface = locs[input_interface];
     l.output_interface = locs[output_interface];
-    // Where flow_time looks for a time of that source; none reads nothing (its width is 0).
-    (start == time_source::ms ? l.start_ms : start == time_source::s ? l.start_s : l.start_uptime) = locs[start_time];
-    (end == time_source::ms ? l.end_ms : end == time_source::s ? l.end_s : l.end_uptime) = locs[end_time];
+    // Where flow_time looks for a time of that source; a time of none is not read.
+    if (const auto field = time_field(start, true)) l.*field = locs[start_time];
+    if (const auto field = time_field(end, false)) l.*field = locs[end_time];
     out.fixed_size = at;
     out.source_as_width = widths[source_as];
     out.destination_as_width = widths[destination_as];
