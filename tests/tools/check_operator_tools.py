@@ -217,7 +217,10 @@ def check_tui(a, f, d, work, sent):
     collector = f'127.0.0.1:{d.cport}'
     t = Tmux('stats', f'{a.stats} 127.0.0.1:{d.port} --interval 1')
     try:
-        s = t.wait(lambda s: (cells(s, 'datagrams in') or [''])[0] == str(n), 'Overview totals')
+        # Until the frame is drawn down to its footer: a capture taken mid-redraw has the totals
+        # and nothing below them.
+        s = t.wait(lambda s: (cells(s, 'datagrams in') or [''])[0] == str(n) and
+                   s.rstrip('\n').splitlines()[-1].startswith('1-5/Tab'), 'Overview totals, drawn to the footer')
         f.check(s.splitlines()[0].startswith(f'ipfix-enricher 127.0.0.1:{d.port}  running  up '), f'header: {s[:120]!r}')
         f.check('[1 Overview]  2 AS  3 Talkers  4 Exporters  5 Errors' in s, 'tabs line')
         f.equal(cells(s, 'records')[0], str(records), 'Overview records')
