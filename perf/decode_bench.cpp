@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "ipfix/proto/decoder.hpp"
+#include "ipfix/proto/enrichment_fields.hpp"
 #include "pass_runner.hpp"
 #include "pcap_payloads.hpp"
 #include "record_digest.hpp"
@@ -56,19 +57,15 @@ struct settings {
 
 const char* source_name(payload_source s) { return s == payload_source::from_cache ? "cache" : "memory"; }
 
-// Ours: per record, what enrichment reads, through the record_view accessors.
+// Ours: per record, what enrichment reads, the way enrich_records reads it (for_each_enrichment_fields).
 pass_result ours_pass(perf::datagram_set& capture, payload_source source, perf::receive_batch& batch,
                       proto::decoded_message& msg, proto::decode_counters* counters) {
     proto::decoder dec;  // fresh state, built before the clock starts
     const pass_result r = perf::run_pass(
         capture, source, batch, [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest& digest) {
             dec.decode(d.from, payload, d.time_ms, msg);
-            for (const proto::record_view& rec : msg.records) {
-                const proto::ip_address src = rec.source_address();
-                const proto::ip_address dst = rec.destination_address();
-                digest.add(src.bytes.data(), src.size(), dst.bytes.data(), dst.size(), rec.source_as().value_or(0),
-                           rec.destination_as().value_or(0));
-            }
+            proto::for_each_enrichment_fields(
+                msg, [&](size_t, const proto::record_view&, const proto::enrichment_fields& v) { digest.add(v); });
         });
     if (counters) *counters = dec.counters();
     return r;

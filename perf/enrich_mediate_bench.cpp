@@ -36,6 +36,7 @@
 #include "ipfix/enrich/table_loader.hpp"
 #include "ipfix/pipeline/flow_worker.hpp"
 #include "ipfix/proto/decoder.hpp"
+#include "ipfix/proto/enrichment_fields.hpp"
 #include "pass_runner.hpp"
 #include "pcap_payloads.hpp"
 #include "record_digest.hpp"
@@ -202,12 +203,8 @@ pass_result decode_pass(perf::datagram_set& capture, payload_source source, perf
     return perf::run_pass(
         capture, source, batch, [&](const perf::datagram& d, std::span<uint8_t> payload, perf::record_digest& digest) {
             dec.decode(d.from, payload, d.time_ms, msg);
-            for (const proto::record_view& rec : msg.records) {
-                const proto::ip_address src = rec.source_address();
-                const proto::ip_address dst = rec.destination_address();
-                digest.add(src.bytes.data(), src.size(), dst.bytes.data(), dst.size(), rec.source_as().value_or(0),
-                           rec.destination_as().value_or(0));
-            }
+            proto::for_each_enrichment_fields(
+                msg, [&](size_t, const proto::record_view&, const proto::enrichment_fields& v) { digest.add(v); });
         });
 }
 

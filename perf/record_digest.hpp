@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "ipfix/proto/enrichment_fields.hpp"
+
 namespace ipfix::perf {
 
 struct record_digest {
@@ -21,6 +23,10 @@ struct record_digest {
         const uint64_t x = fold(src, src_len) + 5 * fold(dst, dst_len) + 11 * src_as + 13 * dst_as;
         sum += x * 0x9E3779B97F4A7C15ULL;
         ++records;
+    }
+    void add(const proto::enrichment_fields& v) {
+        add(v.source_address.data, v.source_address.size, v.destination_address.data, v.destination_address.size,
+            v.source_as.value_or(0), v.destination_as.value_or(0));
     }
 
 private:

@@ -1,5 +1,7 @@
 #include "ipfix/pipeline/enrich_stage.hpp"
 
+#include "ipfix/proto/enrichment_fields.hpp"
+
 namespace ipfix::pipeline {
 namespace {
 
@@ -47,30 +49,25 @@ void enrich_records(const proto::decoded_message& msg, const enrich::prefix_tabl
     counters.records += n;
     scratch.addresses.clear();
     scratch.targets.clear();
-    for (size_t i = 0; i < n; ++i) {
-        const proto::record_view& r = msg.records[i];
-        if (r.tmpl->options) {
+    proto::for_each_enrichment_fields(msg, [&](size_t i, const proto::record_view& r, const proto::enrichment_fields& v) {
+        const bool has_source = v.source_address.size != 0;
+        const bool has_destination = v.destination_address.size != 0;
+        if (r.tmpl->options || (!has_source && !has_destination)) {
             ++counters.no_address;
-            continue;
-        }
-        const proto::ip_address src = r.source_address();
-        const proto::ip_address dst = r.destination_address();
-        if (src.empty() && dst.empty()) {
-            ++counters.no_address;
-            continue;
+            return;
         }
         const uint32_t at = static_cast<uint32_t>(i) << flag_bits;
         uint32_t flags = 0;
-        if (!src.empty() && plan_side(r.source_as(), policy.source, bad_as, names, flags, counters)) {
-            scratch.addresses.push_back(src);
+        if (has_source && plan_side(v.source_as, policy.source, bad_as, names, flags, counters)) {
+            scratch.addresses.push_back(v.source_address.address());
             scratch.targets.push_back(at | flags);
         }
         flags = destination_side;
-        if (!dst.empty() && plan_side(r.destination_as(), policy.destination, bad_as, names, flags, counters)) {
-            scratch.addresses.push_back(dst);
+        if (has_destination && plan_side(v.destination_as, policy.destination, bad_as, names, flags, counters)) {
+            scratch.addresses.push_back(v.destination_address.address());
             scratch.targets.push_back(at | flags);
         }
-    }
+    });
 
     // One burst: the table overlaps the walks, where one find() after another would wait on
     // each cache miss in turn.
