@@ -92,6 +92,7 @@ void decoded_message::clear() {
     std::construct_at(&header);
     std::construct_at(&stream);
     records.clear();
+    run_ends.clear();
     template_events.clear();
     malformed = 0;
     unknown_data_sets = 0;
@@ -160,6 +161,7 @@ bool decoder::decode_v5(const exporter_endpoint& from, std::span<const uint8_t> 
     for (size_t i = 0; i < n; ++i) {
         out.records[i] = {&t, p + v5_header_size + i * v5_record_size, v5_record_size, t.fixed_locs.data()};
     }
+    if (n != 0) out.run_ends.push_back(static_cast<uint32_t>(n));
     counters_.records += n;
     track_sequence(s, h.sequence, static_cast<uint32_t>(n), true);
     return true;
@@ -482,6 +484,7 @@ uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uin
         for (size_t off = 64; off < set.size(); off += 64) __builtin_prefetch(d + off);
         write_fixed_views<0>(v, n, t, d, len, locs);
     }
+    if (n != 0) out.run_ends.push_back(static_cast<uint32_t>(first + n));
     count_set(*t, n, set.size() - size_t{n} * len);
     return n;
 }
@@ -537,6 +540,7 @@ uint32_t decoder::variable_set(const template_def& t, std::span<const uint8_t> s
         ++n;
     }
     out.loc_storage.resize(first + static_cast<size_t>(w - locs));
+    if (n != 0) out.run_ends.push_back(static_cast<uint32_t>(out.records.size()));
     count_set(t, n, set.size() - p);
     return n;
 }

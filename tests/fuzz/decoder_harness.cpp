@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ipfix/proto/decoder.hpp"
+#include "ipfix/proto/enrichment_fields.hpp"
 #include "ipfix/proto/message_writer.hpp"
 
 namespace ipfix::fuzz {
@@ -112,6 +113,30 @@ void round_trip(const template_def& t, const decoded_message& msg) {
     }
 }
 
+// run_ends cover the records, each run of one template; for_each_enrichment_fields gives every
+// record once, in order, with what its accessors give.
+void check_runs(const decoded_message& msg) {
+    uint32_t begin = 0;
+    for (const uint32_t end : msg.run_ends) {
+        require(end > begin && end <= msg.records.size(), "run end out of order or past the records");
+        for (uint32_t i = begin + 1; i < end; ++i) {
+            require(msg.records[i].tmpl == msg.records[begin].tmpl, "two templates in one run");
+        }
+        begin = end;
+    }
+    require(begin == msg.records.size(), "records after the last run end");
+    size_t next = 0;
+    for_each_enrichment_fields(msg, [&](size_t i, const record_view& r, const enrichment_fields& v) {
+        require(i == next++ && &r == &msg.records[i], "enrichment fields out of order");
+        require(v.source_address.address() == r.source_address() &&
+                    v.destination_address.address() == r.destination_address(),
+                "enrichment field address differs from its accessor");
+        require(v.source_as == r.source_as() && v.destination_as == r.destination_as(),
+                "enrichment field AS number differs from its accessor");
+    });
+    require(next == msg.records.size(), "enrichment fields skipped records");
+}
+
 struct run_state {
     explicit run_state(decoder_config cfg) : dec(cfg), config(cfg) {}
 
@@ -135,6 +160,7 @@ struct run_state {
             sum += touch_record(r, datagram);
             if (r.tmpl->options) ++options_records;
         }
+        check_runs(msg);
         records += msg.records.size();
         malformed += msg.malformed;
         for (const template_event& ev : msg.template_events) {

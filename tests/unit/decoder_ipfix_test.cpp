@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "decode_session.hpp"
 #include "ipfix_builder.hpp"
@@ -146,6 +147,30 @@ TEST_CASE("ipfix: several sets and templates per message, sets in any order", "[
     CHECK(c.options_records == 1);
     CHECK(c.templates_learned == 3);
     CHECK(malformed_summary(c).empty());
+}
+
+TEST_CASE("ipfix: run_ends mark where each data set's records end", "[ipfix]") {
+    decode_session s;
+    ipfix_builder b;
+    b.template_set()
+        .template_record(256, {{8, 4}, {12, 4}})
+        .template_record(257, {{27, 16}})
+        .template_record(258, {{8, 4}, {82, varlen_field}});
+    b.data_set(257).ipv6("2001:db8::1");
+    b.data_set(999).u32(1);  // no such template: skipped, no run
+    b.data_set(256).ipv4("10.0.0.1").ipv4("10.0.0.2").ipv4("10.0.0.3").ipv4("10.0.0.4");
+    b.data_set(256);         // no record: no run
+    b.data_set(258).ipv4("10.0.0.5").varlen("eth0").ipv4("10.0.0.6").varlen("");
+    b.data_set(256).ipv4("10.0.0.7").ipv4("10.0.0.8");
+    REQUIRE(s.feed(b.build()));
+    REQUIRE(s.msg.records.size() == 6);
+    CHECK(s.msg.run_ends == std::vector<uint32_t>{1, 3, 5, 6});
+
+    // The next message starts afresh.
+    ipfix_builder next;
+    next.data_set(256).ipv4("10.0.0.9").ipv4("10.0.0.10");
+    REQUIRE(s.feed(next.build()));
+    CHECK(s.msg.run_ends == std::vector<uint32_t>{1});
 }
 
 TEST_CASE("ipfix: options template with scope fields", "[ipfix]") {

@@ -1,6 +1,8 @@
 // NetFlow v5 decoding: the fixed 48-byte record read through the v5 template's IANA ids.
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "decode_session.hpp"
 #include "v5_builder.hpp"
 #include "ipfix/proto/decoder.hpp"
@@ -73,6 +75,7 @@ TEST_CASE("v5: header and two flows", "[v5]") {
     CHECK(s.msg.template_events.empty());
 
     REQUIRE(s.msg.records.size() == 2);
+    CHECK(s.msg.run_ends == std::vector<uint32_t>{2});  // one template, one run
     check_flow_a(s.msg.records[0]);
     const proto::record_view& b = s.msg.records[1];
     CHECK(b.source_address().to_string() == "172.16.0.9");

@@ -75,6 +75,9 @@ struct decoded_message {
     message_header header;
     stream_key stream;
     std::vector<record_view, uninitialized_allocator<record_view>> records;
+    // Where each data set's records end in `records`: records[run_ends[k - 1], run_ends[k]) share
+    // one template, so a reader need not compare every record's to find where it changes.
+    std::vector<uint32_t> run_ends;
     std::vector<template_event> template_events;
     uint32_t malformed = 0;           // malformed events counted in this message
     uint32_t unknown_data_sets = 0;   // data sets skipped for lack of a template

@@ -96,11 +96,9 @@ inline bool has_compiled_run(const template_def& t) {
 template <class F>
 void for_each_enrichment_fields(const decoded_message& msg, F&& f) {
     const record_view* recs = msg.records.data();
-    const size_t n = msg.records.size();
-    for (size_t begin = 0; begin < n;) {
+    size_t begin = 0;
+    for (const uint32_t end : msg.run_ends) {
         const template_def* t = recs[begin].tmpl;
-        size_t end = begin + 1;
-        while (end < n && recs[end].tmpl == t) ++end;
         if (detail::has_compiled_run(*t)) {
             if (t->fixed.source_address.length == 4) detail::fixed_run_by_source_as<4>(recs, begin, end, t->fixed, f);
             else detail::fixed_run_by_source_as<16>(recs, begin, end, t->fixed, f);
