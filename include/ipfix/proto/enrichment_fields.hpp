@@ -53,8 +53,10 @@ std::optional<uint64_t> as_of_width(const uint8_t* p) {
 
 template <size_t A, size_t S, size_t D, class F>
 void fixed_run(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
-    for (size_t i = begin; i < end; ++i) {
-        const uint8_t* p = first[i].data;
+    // A run is one data set: its records lie one after another from the first.
+    const uint8_t* p = first[begin].data;
+    const size_t length = first[begin].length;
+    for (size_t i = begin; i < end; ++i, p += length) {
         f(i, first[i],
           enrichment_fields{{p + l.source_address.offset, A}, {p + l.destination_address.offset, A},
                             as_of_width<S>(p + l.source_as.offset), as_of_width<D>(p + l.destination_as.offset)});
