@@ -64,11 +64,44 @@ constexpr bool each_element_binds_once() {
 }
 static_assert(each_element_binds_once());
 
+// Where the four values enrichment reads lie in every record, when that is the same in every
+// record: always in a fixed-length template; in a variable-length one only for fields before
+// the first variable-length field (its first run), which every record has at the same offsets.
+void find_enrichment_fields(template_def& t) {
+    const std::vector<field_loc>& locs = t.variable ? t.run_locs : t.fixed_locs;
+    const size_t same_in_every_record = t.variable ? t.runs.front().fixed : t.fields.size();
+    bool known = true;
+    // The field's location if its length is within [want_min, want_max]; absent (length 0) if
+    // the template lacks it or has it at another length; `known` false if it moves per record.
+    const auto loc_of = [&](known_field k, uint16_t want_min, uint16_t want_max) {
+        const int i = t.index_of(k);
+        if (i < 0) return field_loc{};
+        if (static_cast<size_t>(i) >= same_in_every_record) {
+            known = false;
+            return field_loc{};
+        }
+        const field_loc l = locs[static_cast<size_t>(i)];
+        return l.length >= want_min && l.length <= want_max ? l : field_loc{};
+    };
+    // As the accessors choose: IPv4 when the template has it at 4 bytes, else IPv6 at 16.
+    const auto address_of = [&](known_field v4, known_field v6) {
+        const field_loc l = loc_of(v4, 4, 4);
+        return l.length ? l : loc_of(v6, 16, 16);
+    };
+    t.fixed.source_address = address_of(known_field::source_ipv4, known_field::source_ipv6);
+    t.fixed.destination_address = address_of(known_field::destination_ipv4, known_field::destination_ipv6);
+    t.fixed.source_as = loc_of(known_field::source_as, 1, 8);
+    t.fixed.destination_as = loc_of(known_field::destination_as, 1, 8);
+    t.fixed_enrichment = known;
+    if (!known) t.fixed = {};
+}
+
 }  // namespace
 
 bool finalize_template(template_def& t) {
     t.known.fill(-1);
     t.fixed = {};
+    t.fixed_enrichment = false;
     t.variable = false;
     uint32_t offset = 0;
     for (size_t i = 0; i < t.fields.size(); ++i) {
@@ -109,20 +142,6 @@ bool finalize_template(template_def& t) {
             t.fixed_locs.push_back({at, f.length});
             at = static_cast<uint16_t>(at + f.length);
         }
-        const auto loc_of = [&t](known_field k, uint16_t want_min, uint16_t want_max) {
-            const int i = t.index_of(k);
-            if (i < 0) return field_loc{};
-            const field_loc l = t.fixed_locs[static_cast<size_t>(i)];
-            return l.length >= want_min && l.length <= want_max ? l : field_loc{};
-        };
-        const auto address_of = [&](known_field v4, known_field v6) {
-            const field_loc l = loc_of(v4, 4, 4);
-            return l.length ? l : loc_of(v6, 16, 16);
-        };
-        t.fixed.source_address = address_of(known_field::source_ipv4, known_field::source_ipv6);
-        t.fixed.destination_address = address_of(known_field::destination_ipv4, known_field::destination_ipv6);
-        t.fixed.source_as = loc_of(known_field::source_as, 1, 8);
-        t.fixed.destination_as = loc_of(known_field::destination_as, 1, 8);
     } else {
         t.run_locs.reserve(t.fields.size());
         uint32_t taken = 0;  // the least the fields so far take
@@ -145,6 +164,7 @@ bool finalize_template(template_def& t) {
         }
         t.runs.push_back(r);
     }
+    find_enrichment_fields(t);
     return true;
 }
 

@@ -70,12 +70,14 @@ TEST_CASE("enrichment fields: every IPFIX template shape, runs split by other te
         .template_record(258, {{octets, 8}, {dst4, 4}, {src4, 4}, {src_as, 4}})
         .template_record(259, {{src6, 16}, {dst6, 16}})
         // The accessors' way: a family each way, an address alone, 8- and 3-byte AS numbers,
-        // no address at all, a variable-length template.
+        // no address at all, a variable-length template with an address after its variable field.
         .template_record(260, {{src4, 4}, {dst6, 16}, {src_as, 4}, {dst_as, 4}})
         .template_record(261, {{src4, 4}, {src_as, 8}, {dst_as, 3}})
         .template_record(262, {{src_as, 4}, {dst_as, 2}, {octets, 4}})
         .template_record(263, {{src4, 4}, {82, varlen_field}, {dst4, 4}, {src_as, 4}, {dst_as, 2}})
-        .template_record(264, {{src4, 4}, {dst4, 4}, {src_as, 1}});
+        .template_record(264, {{src4, 4}, {dst4, 4}, {src_as, 1}})
+        // Compiled too: all four before the first variable-length field.
+        .template_record(265, {{dst_as, 4}, {src4, 4}, {dst4, 4}, {src_as, 2}, {82, varlen_field}, {port, 2}});
     b.data_set(256)
         .ipv4("10.0.0.1").ipv4("10.0.0.2").u32(64500).u32(4200000000u)
         .ipv4("10.0.0.3").ipv4("10.0.0.4").u32(0).u32(1);
@@ -92,8 +94,11 @@ TEST_CASE("enrichment fields: every IPFIX template shape, runs split by other te
         .ipv4("10.4.0.3").varlen("").ipv4("10.4.0.4").u32(64508).u16(64509);
     b.data_set(264).ipv4("10.5.0.1").ipv4("10.5.0.2").u8(200);
     b.data_set(257).u16(1).ipv6("2001:db8::d").u16(53).ipv6("2001:db8::e").u16(2);
+    b.data_set(265)
+        .u32(64520).ipv4("10.6.0.1").ipv4("10.6.0.2").u16(64521).varlen("a much longer name").u16(1)
+        .u32(64522).ipv4("10.6.0.3").ipv4("10.6.0.4").u16(64523).varlen("").u16(2);
     REQUIRE(s.feed(b.build()));
-    REQUIRE(s.msg.records.size() == 15);
+    REQUIRE(s.msg.records.size() == 17);
     check_against_accessors(s.msg);
 
     // The values themselves, where the accessors' own tests do not already pin them.
@@ -119,6 +124,9 @@ TEST_CASE("enrichment fields: every IPFIX template shape, runs split by other te
     CHECK(got[12].destination_as == 64509u);
     CHECK(got[13].source_as == 200u);
     CHECK(got[14].destination.to_string() == "2001:db8::e");
+    CHECK(got[16].source.to_string() == "10.6.0.3");
+    CHECK(got[16].source_as == 64523u);
+    CHECK(got[16].destination_as == 64522u);
 }
 
 TEST_CASE("enrichment fields: options records come too, with what their template holds", "[enrichment_fields]") {

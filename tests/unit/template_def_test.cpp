@@ -60,6 +60,53 @@ TEST_CASE("template_def: variable-length templates as runs of fixed fields, each
     CHECK(t.run_locs[3].length == 2);
 }
 
+TEST_CASE("template_def: where enrichment's four values lie in every record, when they do", "[template_def]") {
+    SECTION("a fixed-length template: always; an address of an odd size or an AS over 8 bytes is absent") {
+        template_def t;
+        t.fields = {{1, 8}, {27, 16}, {8, 4}, {12, 6}, {28, 16}, {16, 2}, {17, 9}};
+        REQUIRE(finalize_template(t));
+        CHECK(t.fixed_enrichment);
+        CHECK(t.fixed.source_address.offset == 24);  // IPv4 at 4 bytes wins over IPv6
+        CHECK(t.fixed.source_address.length == 4);
+        CHECK(t.fixed.destination_address.offset == 34);  // IPv4 at 6 bytes: IPv6 instead
+        CHECK(t.fixed.destination_address.length == 16);
+        CHECK(t.fixed.source_as.offset == 50);
+        CHECK(t.fixed.source_as.length == 2);
+        CHECK(t.fixed.destination_as.length == 0);
+    }
+    SECTION("a variable-length template with all four before its first variable-length field") {
+        template_def t;
+        t.fields = {{8, 4}, {12, 4}, {16, 4}, {82, variable_length}, {17, 4}};
+        // Not yet: the destination AS comes after the variable field.
+        REQUIRE(finalize_template(t));
+        CHECK_FALSE(t.fixed_enrichment);
+        CHECK(t.fixed.source_address.length == 0);
+        t.fields = {{8, 4}, {12, 4}, {16, 4}, {17, 2}, {82, variable_length}, {96, variable_length}};
+        REQUIRE(finalize_template(t));
+        CHECK(t.fixed_enrichment);
+        CHECK(t.fixed.destination_address.offset == 4);
+        CHECK(t.fixed.source_as.offset == 8);
+        CHECK(t.fixed.destination_as.offset == 12);
+        CHECK(t.fixed.destination_as.length == 2);
+    }
+    SECTION("a field the accessors never read may sit anywhere; one they might read may not") {
+        template_def t;
+        // IPv6 after the variable field, but IPv4 at 4 bytes before it is what is read.
+        t.fields = {{8, 4}, {12, 4}, {82, variable_length}, {27, 16}};
+        REQUIRE(finalize_template(t));
+        CHECK(t.fixed_enrichment);
+        CHECK(t.fixed.source_address.length == 4);
+        // IPv4 at an odd size, so IPv6 would be read, and it lies after the variable field.
+        t.fields = {{8, 2}, {12, 4}, {82, variable_length}, {27, 16}};
+        REQUIRE(finalize_template(t));
+        CHECK_FALSE(t.fixed_enrichment);
+        // An address itself of variable length.
+        t.fields = {{8, variable_length}, {12, 4}};
+        REQUIRE(finalize_template(t));
+        CHECK_FALSE(t.fixed_enrichment);
+    }
+}
+
 TEST_CASE("template_def: the record count by reciprocal equals the division for every length", "[template_def]") {
     // Set sizes are under 2^16: the largest multiples of each length, their neighbours and the
     // ends of the range, against integer division.

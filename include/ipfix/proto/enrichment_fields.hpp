@@ -1,9 +1,11 @@
 // The four values enrichment reads from every record of a decoded message (source and
 // destination address, source and destination AS number), the same values the record_view
-// accessors give, handed over a run of records of one template at a time. In a fixed-length
-// template each value sits at the same offset and size in every record, so the loop over a run
-// is compiled for those sizes: no branch per record on them and no address built in memory,
-// which per record cost the accessors' callers more than the decoding itself.
+// accessors give, handed over a run of records of one template at a time. Where each value sits
+// at the same offset and size in every record of a template (template_def::fixed_enrichment:
+// any fixed-length template, and variable-length ones that have them before their first
+// variable-length field), the loop over a run is compiled for those sizes: no branch per record
+// on them and no address built in memory, which per record cost the accessors' callers more
+// than the decoding itself.
 //
 //   for_each_enrichment_fields(msg, [&](size_t i, const record_view& r, const enrichment_fields& v) {
 //       if (v.source_address.size != 0) lookup(v.source_address.address(), v.source_as);
@@ -52,11 +54,9 @@ std::optional<uint64_t> as_of_width(const uint8_t* p) {
 }
 
 template <size_t A, size_t S, size_t D, class F>
-void fixed_run(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
-    // A run is one data set: its records lie one after another from the first.
-    const uint8_t* p = first[begin].data;
-    const size_t length = first[begin].length;
-    for (size_t i = begin; i < end; ++i, p += length) {
+void compiled_run(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
+    for (size_t i = begin; i < end; ++i) {
+        const uint8_t* p = first[i].data;
         f(i, first[i],
           enrichment_fields{{p + l.source_address.offset, A}, {p + l.destination_address.offset, A},
                             as_of_width<S>(p + l.source_as.offset), as_of_width<D>(p + l.destination_as.offset)});
@@ -64,30 +64,30 @@ void fixed_run(const record_view* first, size_t begin, size_t end, const enrichm
 }
 
 template <size_t A, size_t S, class F>
-void fixed_run_by_destination_as(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
+void compiled_run_by_destination_as(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
     switch (l.destination_as.length) {
-    case 4: return fixed_run<A, S, 4>(first, begin, end, l, f);
-    case 2: return fixed_run<A, S, 2>(first, begin, end, l, f);
-    default: return fixed_run<A, S, 0>(first, begin, end, l, f);
+    case 4: return compiled_run<A, S, 4>(first, begin, end, l, f);
+    case 2: return compiled_run<A, S, 2>(first, begin, end, l, f);
+    default: return compiled_run<A, S, 0>(first, begin, end, l, f);
     }
 }
 
 template <size_t A, class F>
-void fixed_run_by_source_as(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
+void compiled_run_by_source_as(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
     switch (l.source_as.length) {
-    case 4: return fixed_run_by_destination_as<A, 4>(first, begin, end, l, f);
-    case 2: return fixed_run_by_destination_as<A, 2>(first, begin, end, l, f);
-    default: return fixed_run_by_destination_as<A, 0>(first, begin, end, l, f);
+    case 4: return compiled_run_by_destination_as<A, 4>(first, begin, end, l, f);
+    case 2: return compiled_run_by_destination_as<A, 2>(first, begin, end, l, f);
+    default: return compiled_run_by_destination_as<A, 0>(first, begin, end, l, f);
     }
 }
 
 // The shapes nearly every exporter sends: both addresses of one family, AS numbers of 2 or 4
-// bytes or none. Anything else (a template with one family each way, an 8-byte AS) goes the
-// accessors' way.
+// bytes or none, at the same place in every record. Anything else (a template with one family
+// each way, an 8-byte AS, an address after a variable-length field) goes the accessors' way.
 inline bool has_compiled_run(const template_def& t) {
     const enrichment_locs& l = t.fixed;
     auto usual_as = [](uint16_t n) { return n == 0 || n == 2 || n == 4; };
-    return !t.variable && l.source_address.length == l.destination_address.length &&
+    return t.fixed_enrichment && l.source_address.length == l.destination_address.length &&
            (l.source_address.length == 4 || l.source_address.length == 16) && usual_as(l.source_as.length) &&
            usual_as(l.destination_as.length);
 }
@@ -102,8 +102,8 @@ void for_each_enrichment_fields(const decoded_message& msg, F&& f) {
     for (const uint32_t end : msg.run_ends) {
         const template_def* t = recs[begin].tmpl;
         if (detail::has_compiled_run(*t)) {
-            if (t->fixed.source_address.length == 4) detail::fixed_run_by_source_as<4>(recs, begin, end, t->fixed, f);
-            else detail::fixed_run_by_source_as<16>(recs, begin, end, t->fixed, f);
+            if (t->fixed.source_address.length == 4) detail::compiled_run_by_source_as<4>(recs, begin, end, t->fixed, f);
+            else detail::compiled_run_by_source_as<16>(recs, begin, end, t->fixed, f);
         } else {
             for (size_t i = begin; i < end; ++i) {
                 const record_view& r = recs[i];

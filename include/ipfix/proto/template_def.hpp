@@ -58,7 +58,7 @@ struct varlen_run {
     uint16_t need_after = 0;   // the least the fields after the run's variable field take
 };
 
-// Where, in every record of a fixed-length template, the values enrichment reads lie. A length
+// Where, in every record of a template, the values enrichment reads lie. A length
 // of 0: absent, or of no usable size (an address that is neither 4 nor 16 bytes, an integer
 // over 8). An address is IPv4 when the template has it at 4 bytes, else IPv6.
 struct enrichment_locs {
@@ -71,9 +71,12 @@ struct enrichment_locs {
 // Aligned, with what the data path reads per set and per record of a fixed-length template
 // (record length, field locations, where the addresses and AS numbers lie) in the first cache line.
 struct alignas(64) template_def {
-    enrichment_locs fixed{};  // only when !variable
+    enrichment_locs fixed{};  // only when fixed_enrichment
     bool variable = false;
     bool options = false;
+    // `fixed` holds for every record: in every fixed-length template, and in a variable-length
+    // one whose four values each lie before its first variable-length field or are absent.
+    bool fixed_enrichment = false;
     // Record length when fixed; the minimum length (varlen fields empty) otherwise.
     uint32_t min_record_length = 0;
     // ceil(2^32 / min_record_length): a set's record count is (size * this) >> 32, exact for any
