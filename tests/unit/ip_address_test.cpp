@@ -41,3 +41,11 @@ TEST_CASE("ip_address: equality and hashing tell families apart", "[ip]") {
     std::unordered_set<ip_address, ip_address_hash> set{a4, a6, a4};
     CHECK(set.size() == 2);
 }
+
+TEST_CASE("ip_address: of_size reads a field of 4 bytes as IPv4, 16 as IPv6, any other as none", "[ip]") {
+    const uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    CHECK(ip_address::of_size(b, 4).to_string() == "32.1.13.184");
+    CHECK(ip_address::of_size(b, 16).to_string() == "2001:db8::1");
+    CHECK(ip_address::of_size(b, 6).empty());
+    CHECK(ip_address::of_size(b, 0).empty());
+}

@@ -49,9 +49,7 @@ inline uint64_t value_at(const proto::record_view& r, proto::field_loc l) {
 
 // The address at `l` in `r`: IPv4 at 4 bytes, IPv6 at 16, else empty (family 0).
 inline proto::ip_address address_value(const proto::record_view& r, proto::field_loc l) {
-    if (l.length == 4) return proto::ip_address::v4(r.data + l.offset);
-    if (l.length == 16) return proto::ip_address::v6(r.data + l.offset);
-    return {};
+    return proto::ip_address::of_size(r.data + l.offset, l.length);
 }
 
 // The AS number as forwarded: the looked-up one when enrichment wrote it or the record has none.

@@ -28,11 +28,7 @@ struct address_bytes {
     const uint8_t* data = nullptr;
     size_t size = 0;
 
-    ip_address address() const {
-        if (size == 4) return ip_address::v4(data);
-        if (size == 16) return ip_address::v6(data);
-        return {};
-    }
+    ip_address address() const { return ip_address::of_size(data, size); }
 };
 
 // Valid during the call that hands them over only (an address may point at a copy).

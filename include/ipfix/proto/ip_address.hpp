@@ -35,6 +35,13 @@ struct ip_address {
         return a;
     }
     static ip_address v4_host(uint32_t host_order);
+    // An address field's bytes as a record holds them: IPv4 at 4 bytes, IPv6 at 16; any other
+    // size is no address (family 0). [[likely]]: IPv4 falls through, the rest take a branch.
+    static ip_address of_size(const uint8_t* p, size_t n) {
+        if (n == 4) [[likely]] return v4(p);
+        if (n == 16) return v6(p);
+        return {};
+    }
 
     // Parses dotted IPv4 or RFC 4291 IPv6 text; nullopt when it is neither.
     static std::optional<ip_address> parse(std::string_view text);

@@ -79,17 +79,10 @@ private:
         const field_loc* l = locs + i;
         return l->length == (is_ipv6_field(f) ? 16 : 4) ? l : nullptr;
     }
-    ip_address address_at(const field_loc* l) const {
-        if (l == nullptr) return {};
-        return l->length == 4 ? ip_address::v4(data + l->offset) : ip_address::v6(data + l->offset);
-    }
-    // [[likely]]: IPv4 and 4-byte AS numbers fall through, the other sizes take a branch.
-    ip_address address_at(field_loc l) const {
-        if (l.length == 4) [[likely]] return ip_address::v4(data + l.offset);
-        if (l.length == 16) return ip_address::v6(data + l.offset);
-        return {};
-    }
-    // l.length is 0 (absent) or 1..8 (finalize_template checked it): the usual sizes first.
+    ip_address address_at(const field_loc* l) const { return l == nullptr ? ip_address{} : address_at(*l); }
+    ip_address address_at(field_loc l) const { return ip_address::of_size(data + l.offset, l.length); }
+    // l.length is 0 (absent) or 1..8 (finalize_template checked it): the usual sizes first;
+    // [[likely]]: 4-byte AS numbers fall through, the other sizes take a branch.
     std::optional<uint64_t> unsigned_at(field_loc l) const {
         const uint8_t* p = data + l.offset;
         if (l.length == 4) [[likely]] return load_be32(p);
