@@ -223,6 +223,56 @@ TEST_CASE("templates: the cache API directly", "[cache]") {
     cache.release_retired();
 }
 
+TEST_CASE("templates: what decoding a data set reads is that of the template stored now", "[cache]") {
+    proto::template_cache cache({.lifetime_ms = 1000, .max_streams = 4, .max_templates = 64});
+    proto::decode_counters c;
+    proto::stream_state& st = cache.stream({endpoint(), 0, proto::protocol_version::ipfix}, 0, c);
+    auto make = [](uint16_t id, std::vector<proto::field_spec> fields, bool options = false) {
+        auto t = std::make_shared<proto::template_def>();
+        t->id = id;
+        t->options = options;
+        t->scope_count = options ? 1 : 0;
+        t->fields = std::move(fields);
+        if (options) t->fields[0].is_scope = true;
+        REQUIRE(proto::finalize_template(*t));
+        return std::shared_ptr<const proto::template_def>(t);
+    };
+    auto check_plan = [&](uint16_t id, const proto::template_def* want) {
+        CAPTURE(id);
+        const proto::data_set_plan* p = cache.find_plan(st, id, 1, c);
+        REQUIRE(p != nullptr);
+        CHECK(p->def == want);
+        CHECK(cache.find(st, id, 1, c) == want);
+        CHECK(p->variable == want->variable);
+        CHECK(p->options == want->options);
+        CHECK(p->min_record_length == want->min_record_length);
+        CHECK(p->record_length_reciprocal == want->record_length_reciprocal);
+        CHECK(p->fixed_locs == want->fixed_locs.data());
+    };
+
+    const auto first = make(256, {{8, 4}, {12, 4}});
+    cache.learn(st, first, 0, c);
+    check_plan(256, first.get());
+    // Redefined: variable-length options records now.
+    const auto second = make(256, {{8, 4}, {82, proto::variable_length}}, true);
+    REQUIRE(cache.learn(st, second, 0, c) == proto::learn_result::redefined);
+    check_plan(256, second.get());
+    CHECK(cache.find_plan(st, 257, 1, c) == nullptr);
+
+    // Many ids in one table, then some withdrawn: entries moved up by the removal keep their own.
+    std::vector<std::shared_ptr<const proto::template_def>> defs;
+    for (uint16_t id = 300; id < 340; ++id) {
+        defs.push_back(make(id, {{8, 4}, {7, static_cast<uint16_t>(1 + id % 5)}}));
+        cache.learn(st, defs.back(), 0, c);
+    }
+    for (uint16_t id = 300; id < 340; id += 3) CHECK(cache.withdraw(st, id, c));
+    for (uint16_t id = 300; id < 340; ++id) {
+        if (id % 3 == 0) CHECK(cache.find_plan(st, id, 1, c) == nullptr);
+        else check_plan(id, defs[id - 300].get());
+    }
+    cache.release_retired();
+}
+
 TEST_CASE("templates: install puts a stored template in with its last-seen time, share hands it out", "[cache]") {
     const auto from = endpoint("192.0.2.9", 4739);
     decode_session learnt;

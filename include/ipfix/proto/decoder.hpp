@@ -134,10 +134,10 @@ private:
     uint32_t data_set(stream_state& s, uint16_t set_id, std::span<const uint8_t> set, uint64_t now_ms,
                       decoded_message& out);
     uint32_t variable_set(const template_def& t, std::span<const uint8_t> set, decoded_message& out);
-    void count_set(const template_def& t, uint32_t records, size_t padding) {
+    void count_set(bool options, uint32_t records, size_t padding) {
         counters_.padding_bytes += padding;
         counters_.records += records;
-        if (t.options) counters_.options_records += records;
+        if (options) counters_.options_records += records;
     }
     void store_template(stream_state& s, template_def&& t, std::span<const uint8_t> wire,
                         uint64_t now_ms, decoded_message& out);

@@ -85,13 +85,18 @@ public:
     // The live template, or nullptr when unknown or expired (an expired one is removed).
     // Inline: it runs once per data set, and the call cost as much as the probe.
     const template_def* find(stream_state& s, uint16_t id, uint64_t now_ms, decode_counters& counters) {
+        const data_set_plan* p = find_plan(s, id, now_ms, counters);
+        return p != nullptr ? p->def : nullptr;
+    }
+    // The same, as what decoding a data set needs (valid until the stream's templates change).
+    const data_set_plan* find_plan(stream_state& s, uint16_t id, uint64_t now_ms, decode_counters& counters) {
         template_slot* slot = s.templates.find(id);
         if (slot == nullptr) return nullptr;
         if (expired(*slot, now_ms)) {
             remove_expired(s, id, counters);
             return nullptr;
         }
-        return slot->def.get();
+        return &slot->plan;
     }
 
     // Refreshes the template when `wire` is byte-identical to what is stored under `id`

@@ -13,7 +13,30 @@
 
 namespace ipfix::proto {
 
+// What decoding a data set reads of its template, copied beside it in the table: finding the
+// template and cutting the set into records then touch one cache line, where reading these
+// through `def` waited for a second line on every set. The definition itself is read by
+// whoever takes the records, later.
+struct data_set_plan {
+    const template_def* def = nullptr;
+    const field_loc* fixed_locs = nullptr;  // of a fixed-length template's fields
+    uint64_t record_length_reciprocal = 0;
+    uint32_t min_record_length = 0;
+    bool variable = false;
+    bool options = false;
+
+    static data_set_plan of(const template_def* t) {
+        if (t == nullptr) return {};
+        return {t, t->fixed_locs.data(), t->record_length_reciprocal, t->min_record_length, t->variable, t->options};
+    }
+};
+
 struct template_slot {
+    template_slot() = default;
+    template_slot(std::shared_ptr<const template_def> d, uint64_t seen_ms)
+        : plan(data_set_plan::of(d.get())), def(std::move(d)), last_seen_ms(seen_ms) {}
+
+    data_set_plan plan;  // of `def`; made with it
     std::shared_ptr<const template_def> def;
     uint64_t last_seen_ms = 0;
 };
@@ -89,7 +112,8 @@ public:
     }
 
 private:
-    struct entry {
+    // One cache line each: the probe's id and the slot it finds are read together.
+    struct alignas(64) entry {
         bool used = false;
         uint16_t id = 0;
         template_slot slot;
