@@ -94,10 +94,6 @@ void find_enrichment_fields(template_def& t) {
     t.fixed.destination_as = loc_of(known_field::destination_as, 1, 8);
     t.fixed_enrichment = known;
     if (!known) t.fixed = {};
-    const enrichment_locs& l = t.fixed;
-    t.enrichment_shape = known && l.source_address.length == l.destination_address.length
-                             ? enrichment_shape_of(l.source_address.length, l.source_as.length, l.destination_as.length)
-                             : 0;
 }
 
 }  // namespace
@@ -106,7 +102,6 @@ bool finalize_template(template_def& t) {
     t.known.fill(-1);
     t.fixed = {};
     t.fixed_enrichment = false;
-    t.enrichment_shape = 0;
     t.variable = false;
     uint32_t offset = 0;
     for (size_t i = 0; i < t.fields.size(); ++i) {

@@ -1,8 +1,6 @@
 // finalize_template: field locations, record lengths, and which field fills each known field.
 #include <catch2/catch.hpp>
 
-#include <set>
-
 #include "ipfix/proto/template_def.hpp"
 
 using namespace ipfix::proto;
@@ -107,59 +105,6 @@ TEST_CASE("template_def: where enrichment's four values lie in every record, whe
         REQUIRE(finalize_template(t));
         CHECK_FALSE(t.fixed_enrichment);
     }
-}
-
-TEST_CASE("template_def: the shape number of the four values' sizes, and the sizes back from it", "[template_def]") {
-    std::set<int> seen;
-    for (const uint16_t a : {uint16_t{4}, uint16_t{16}}) {
-        for (const uint16_t s : {uint16_t{0}, uint16_t{2}, uint16_t{4}}) {
-            for (const uint16_t d : {uint16_t{0}, uint16_t{2}, uint16_t{4}}) {
-                const uint8_t shape = enrichment_shape_of(a, s, d);
-                CAPTURE(a, s, d);
-                CHECK(shape >= 1);
-                CHECK(shape <= 18);
-                CHECK(shape_address_size(shape) == a);
-                CHECK(shape_source_as_size(shape) == s);
-                CHECK(shape_destination_as_size(shape) == d);
-                seen.insert(shape);
-            }
-        }
-    }
-    CHECK(seen.size() == 18);
-    // Sizes no compiled loop reads: an absent or odd-sized address, an AS of 1, 3 or 8 bytes.
-    CHECK(enrichment_shape_of(0, 4, 4) == 0);
-    CHECK(enrichment_shape_of(6, 4, 4) == 0);
-    CHECK(enrichment_shape_of(4, 8, 4) == 0);
-    CHECK(enrichment_shape_of(4, 4, 1) == 0);
-    CHECK(enrichment_shape_of(16, 3, 0) == 0);
-}
-
-TEST_CASE("template_def: a template's shape", "[template_def]") {
-    template_def t;
-    t.fields = {{8, 4}, {12, 4}, {16, 4}, {17, 2}};
-    REQUIRE(finalize_template(t));
-    CHECK(t.enrichment_shape == enrichment_shape_of(4, 4, 2));
-    t.fields = {{27, 16}, {28, 16}, {17, 4}, {82, variable_length}};
-    REQUIRE(finalize_template(t));
-    CHECK(t.enrichment_shape == enrichment_shape_of(16, 0, 4));
-    // A family each way: the accessors' way, so no shape.
-    t.fields = {{8, 4}, {28, 16}, {16, 4}, {17, 4}};
-    REQUIRE(finalize_template(t));
-    CHECK(t.fixed_enrichment);
-    CHECK(t.enrichment_shape == 0);
-    // An 8-byte AS number.
-    t.fields = {{8, 4}, {12, 4}, {16, 8}};
-    REQUIRE(finalize_template(t));
-    CHECK(t.enrichment_shape == 0);
-    // The values not where they are in every record.
-    t.fields = {{8, 4}, {82, variable_length}, {12, 4}};
-    REQUIRE(finalize_template(t));
-    CHECK_FALSE(t.fixed_enrichment);
-    CHECK(t.enrichment_shape == 0);
-    // Neither address: nothing for the compiled loops.
-    t.fields = {{16, 4}, {17, 4}};
-    REQUIRE(finalize_template(t));
-    CHECK(t.enrichment_shape == 0);
 }
 
 TEST_CASE("template_def: the record count by reciprocal equals the division for every length", "[template_def]") {

@@ -3,9 +3,9 @@
 // accessors give, handed over a run of records of one template at a time. Where each value sits
 // at the same offset and size in every record of a template (template_def::fixed_enrichment:
 // any fixed-length template, and variable-length ones that have them before their first
-// variable-length field), the loop over a run is compiled for those sizes, picked with one jump
-// per run (template_def::enrichment_shape): no branch per record on them and no address built
-// in memory, which per record cost the accessors' callers more than the decoding itself.
+// variable-length field), the loop over a run is compiled for those sizes: no branch per record
+// on them and no address built in memory, which per record cost the accessors' callers more
+// than the decoding itself.
 //
 //   for_each_enrichment_fields(msg, [&](size_t i, const record_view& r, const enrichment_fields& v) {
 //       if (v.source_address.size != 0) lookup(v.source_address.address(), v.source_as);
@@ -49,45 +49,43 @@ std::optional<uint64_t> as_of_width(const uint8_t* p) {
     else return std::nullopt;
 }
 
-// The loop over records begin..end of one run, compiled for its template's shape.
-template <uint8_t Shape, class F>
+template <size_t A, size_t S, size_t D, class F>
 void compiled_run(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
-    constexpr size_t a = shape_address_size(Shape);
     for (size_t i = begin; i < end; ++i) {
         const uint8_t* p = first[i].data;
         f(i, first[i],
-          enrichment_fields{{p + l.source_address.offset, a}, {p + l.destination_address.offset, a},
-                            as_of_width<shape_source_as_size(Shape)>(p + l.source_as.offset),
-                            as_of_width<shape_destination_as_size(Shape)>(p + l.destination_as.offset)});
+          enrichment_fields{{p + l.source_address.offset, A}, {p + l.destination_address.offset, A},
+                            as_of_width<S>(p + l.source_as.offset), as_of_width<D>(p + l.destination_as.offset)});
     }
 }
 
-// One jump to the run's loop (a table, where testing the sizes one by one took a chain of
-// compares and branches per run); false for shape 0.
-template <class F>
-bool compiled_run_of_shape(uint8_t shape, const record_view* first, size_t begin, size_t end, const enrichment_locs& l,
-                           F& f) {
-    switch (shape) {
-    case 1: compiled_run<1>(first, begin, end, l, f); return true;
-    case 2: compiled_run<2>(first, begin, end, l, f); return true;
-    case 3: compiled_run<3>(first, begin, end, l, f); return true;
-    case 4: compiled_run<4>(first, begin, end, l, f); return true;
-    case 5: compiled_run<5>(first, begin, end, l, f); return true;
-    case 6: compiled_run<6>(first, begin, end, l, f); return true;
-    case 7: compiled_run<7>(first, begin, end, l, f); return true;
-    case 8: compiled_run<8>(first, begin, end, l, f); return true;
-    case 9: compiled_run<9>(first, begin, end, l, f); return true;
-    case 10: compiled_run<10>(first, begin, end, l, f); return true;
-    case 11: compiled_run<11>(first, begin, end, l, f); return true;
-    case 12: compiled_run<12>(first, begin, end, l, f); return true;
-    case 13: compiled_run<13>(first, begin, end, l, f); return true;
-    case 14: compiled_run<14>(first, begin, end, l, f); return true;
-    case 15: compiled_run<15>(first, begin, end, l, f); return true;
-    case 16: compiled_run<16>(first, begin, end, l, f); return true;
-    case 17: compiled_run<17>(first, begin, end, l, f); return true;
-    case 18: compiled_run<18>(first, begin, end, l, f); return true;
-    default: return false;
+template <size_t A, size_t S, class F>
+void compiled_run_by_destination_as(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
+    switch (l.destination_as.length) {
+    case 4: return compiled_run<A, S, 4>(first, begin, end, l, f);
+    case 2: return compiled_run<A, S, 2>(first, begin, end, l, f);
+    default: return compiled_run<A, S, 0>(first, begin, end, l, f);
     }
+}
+
+template <size_t A, class F>
+void compiled_run_by_source_as(const record_view* first, size_t begin, size_t end, const enrichment_locs& l, F& f) {
+    switch (l.source_as.length) {
+    case 4: return compiled_run_by_destination_as<A, 4>(first, begin, end, l, f);
+    case 2: return compiled_run_by_destination_as<A, 2>(first, begin, end, l, f);
+    default: return compiled_run_by_destination_as<A, 0>(first, begin, end, l, f);
+    }
+}
+
+// The shapes nearly every exporter sends: both addresses of one family, AS numbers of 2 or 4
+// bytes or none, at the same place in every record. Anything else (a template with one family
+// each way, an 8-byte AS, an address after a variable-length field) goes the accessors' way.
+inline bool has_compiled_run(const template_def& t) {
+    const enrichment_locs& l = t.fixed;
+    auto usual_as = [](uint16_t n) { return n == 0 || n == 2 || n == 4; };
+    return t.fixed_enrichment && l.source_address.length == l.destination_address.length &&
+           (l.source_address.length == 4 || l.source_address.length == 16) && usual_as(l.source_as.length) &&
+           usual_as(l.destination_as.length);
 }
 
 }  // namespace detail
@@ -99,7 +97,10 @@ void for_each_enrichment_fields(const decoded_message& msg, F&& f) {
     size_t begin = 0;
     for (const uint32_t end : msg.run_ends) {
         const template_def* t = recs[begin].tmpl;
-        if (!detail::compiled_run_of_shape(t->enrichment_shape, recs, begin, end, t->fixed, f)) {
+        if (detail::has_compiled_run(*t)) {
+            if (t->fixed.source_address.length == 4) detail::compiled_run_by_source_as<4>(recs, begin, end, t->fixed, f);
+            else detail::compiled_run_by_source_as<16>(recs, begin, end, t->fixed, f);
+        } else {
             for (size_t i = begin; i < end; ++i) {
                 const record_view& r = recs[i];
                 const ip_address src = r.source_address();

@@ -68,20 +68,6 @@ struct enrichment_locs {
     field_loc destination_as;
 };
 
-// The usual sizes of the four values in one number, 1..18: both addresses IPv4 (4 bytes) or
-// both IPv6 (16), each AS number absent, 2 or 4 bytes. 0 for any other combination (a family
-// each way, an 8-byte AS number).
-constexpr uint8_t enrichment_shape_of(uint16_t address, uint16_t source_as, uint16_t destination_as) {
-    const auto as_code = [](uint16_t n) { return n == 0 ? 0 : n == 2 ? 1 : n == 4 ? 2 : -1; };
-    const int a = address == 4 ? 0 : address == 16 ? 1 : -1;
-    const int s = as_code(source_as), d = as_code(destination_as);
-    return a < 0 || s < 0 || d < 0 ? 0 : static_cast<uint8_t>(1 + 9 * a + 3 * s + d);
-}
-// The sizes back from a shape other than 0.
-constexpr uint16_t shape_address_size(uint8_t shape) { return shape > 9 ? 16 : 4; }
-constexpr uint16_t shape_source_as_size(uint8_t shape) { return static_cast<uint16_t>(2 * ((shape - 1) / 3 % 3)); }
-constexpr uint16_t shape_destination_as_size(uint8_t shape) { return static_cast<uint16_t>(2 * ((shape - 1) % 3)); }
-
 // Aligned, with what the data path reads per set and per record of a fixed-length template
 // (record length, field locations, where the addresses and AS numbers lie) in the first cache line.
 struct alignas(64) template_def {
@@ -91,9 +77,6 @@ struct alignas(64) template_def {
     // `fixed` holds for every record: in every fixed-length template, and in a variable-length
     // one whose four values each lie before its first variable-length field or are absent.
     bool fixed_enrichment = false;
-    // With fixed_enrichment, the sizes of the four in one number (enrichment_shape_of), so a
-    // reader picks its loop for a run of records with one jump; 0: not one of the usual shapes.
-    uint8_t enrichment_shape = 0;
     // Record length when fixed; the minimum length (varlen fields empty) otherwise.
     uint32_t min_record_length = 0;
     // ceil(2^32 / min_record_length): a set's record count is (size * this) >> 32, exact for any
