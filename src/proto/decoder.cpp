@@ -118,7 +118,8 @@ bool decoder::decode(const exporter_endpoint& from, std::span<const uint8_t> mes
     return ok;
 }
 
-[[gnu::always_inline]] inline bool decoder::decode_v5(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+[[gnu::always_inline]] inline
+bool decoder::decode_v5(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
                         decoded_message& out) {
     if (msg.size() < v5_header_size) {
         count(malformed::truncated_header, out);
@@ -156,7 +157,8 @@ bool decoder::decode(const exporter_endpoint& from, std::span<const uint8_t> mes
     return true;
 }
 
-[[gnu::always_inline]] inline bool decoder::decode_v9(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+[[gnu::always_inline]] inline
+bool decoder::decode_v9(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
                         decoded_message& out) {
     if (msg.size() < v9_header_size) {
         count(malformed::truncated_header, out);
@@ -201,7 +203,8 @@ bool decoder::decode(const exporter_endpoint& from, std::span<const uint8_t> mes
     return true;
 }
 
-[[gnu::always_inline]] inline bool decoder::decode_ipfix(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
+[[gnu::always_inline]] inline
+bool decoder::decode_ipfix(const exporter_endpoint& from, std::span<const uint8_t> msg, uint64_t now_ms,
                            decoded_message& out) {
     if (msg.size() < ipfix_header_size) {
         count(malformed::truncated_header, out);
@@ -438,7 +441,8 @@ void decoder::reserve_locs(decoded_message& out, size_t more) {
     }
 }
 
-[[gnu::always_inline]] inline uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uint8_t> set, uint64_t now_ms,
+[[gnu::always_inline]] inline
+uint32_t decoder::data_set(stream_state& s, uint16_t set_id, std::span<const uint8_t> set, uint64_t now_ms,
                            decoded_message& out) {
     const data_set_plan* plan = cache_.find_plan(s, set_id, now_ms, counters_);
     if (plan == nullptr) {
@@ -537,7 +541,8 @@ uint32_t decoder::variable_set(const template_def& t, std::span<const uint8_t> s
     return n;
 }
 
-[[gnu::always_inline]] inline void decoder::track_sequence(stream_state& s, uint32_t sequence, uint32_t units, bool complete) {
+[[gnu::always_inline]] inline
+void decoder::track_sequence(stream_state& s, uint32_t sequence, uint32_t units, bool complete) {
     sequence_state& q = s.sequence;
     if (q.valid) {
         const int64_t diff = static_cast<int32_t>(sequence - q.next);
