@@ -68,8 +68,9 @@ struct enrichment_locs {
     field_loc destination_as;
 };
 
-// Aligned, with what the data path reads per set and per record of a fixed-length template
-// (record length, field locations, where the addresses and AS numbers lie) in the first cache line.
+// Aligned, with what the readers of a fixed-length template's records take per run and per
+// record (where the addresses and AS numbers lie, record length, field locations) in the first
+// cache line. Decoding a data set reads the copy beside it in the template table (data_set_plan).
 struct alignas(64) template_def {
     enrichment_locs fixed{};  // only when fixed_enrichment
     bool variable = false;
